@@ -1,0 +1,63 @@
+/**
+ * A detection rule as the core uses it: validated, defaults filled in, durations in ms.
+ * `src/config/` builds these from YAML; the core never parses text.
+ */
+
+export type Direction = 'up' | 'down' | 'both';
+
+/** How the rolling baseline treats samples that breach. */
+export type Baseline = 'include' | 'exclude_anomalies';
+
+/** Label matcher with Prometheus semantics; regexes are anchored (`^(?:re)$`). */
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+export interface LabelMatcher {
+  readonly label: string; // `__name__` is the metric name
+  readonly op: MatchOp;
+  readonly value: string;
+}
+
+/** A severity tier: the alert takes the highest tier whose |z| threshold the sample reaches. */
+export interface SeverityTier {
+  readonly severity: string;
+  readonly z: number;
+}
+
+/**
+ * `for`, `keep_firing_for`: a count of consecutive samples, or a duration on sample time.
+ * `{samples: 0}` means "at once".
+ */
+export type Hold = { readonly samples: number } | { readonly ms: number };
+
+export interface StdFloor {
+  /** std never goes below this (units of the metric). */
+  readonly absolute: number;
+  /** nor below this times |mean|: a flat line still gives finite z, and a jump off it is seen. */
+  readonly relative: number;
+}
+
+export interface Rule {
+  readonly name: string;
+  /** All must hold. Empty = every series. */
+  readonly matchers: readonly LabelMatcher[];
+  /** W, samples in the long window. */
+  readonly window: number;
+  /** Ws < W, samples in the short window (read from the same ring). */
+  readonly shortWindow: number;
+  /** No score until the long window holds this many samples. */
+  readonly minSamples: number;
+  readonly direction: Direction;
+  /** Ascending by z; tiers[0].z is the breach threshold. */
+  readonly tiers: readonly SeverityTier[];
+  readonly stdFloor: StdFloor;
+  /** Breach only when both the short- and the long-window |z| reach the threshold. */
+  readonly multiWindow: boolean;
+  readonly baseline: Baseline;
+  readonly for: Hold;
+  readonly keepFiringFor: Hold;
+  /** Re-send a firing alert after this long (ms of sample time); 0 = never. */
+  readonly repeatMs: number;
+  /** Extra labels put on every alert of this rule (team, service). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Templates: `{{ value }}`, `{{ labels.service }}`, … (see src/core/template.ts). */
+  readonly annotations: Readonly<Record<string, string>>;
+}
