@@ -1,0 +1,189 @@
+/**
+ * The alert lifecycle per series (and its rule), the Prometheus model:
+ *
+ *   inactive → pending   a sample breaches
+ *   pending  → firing    the breach has held for `for` (consecutive samples, or sample time)
+ *   pending  → inactive  the breach stopped before `for` was met (held back: no alert)
+ *   firing   → firing    re-sent after `repeat`, and at once when the severity escalates
+ *   firing   → inactive  the condition has been clear for `keep_firing_for` (resolved)
+ *
+ * State lives in typed slabs indexed by the store's slot. Every transition happens in step(),
+ * a pure function of (state, this sample's breach tier, its timestamp, the rule): time is passed in.
+ *
+ * Severity while firing is the highest tier reached in the episode: escalation re-sends at once,
+ * a drop back to a lower tier does not (that would page again for an improving incident).
+ */
+import { growF64 } from './window.js';
+
+export const INACTIVE = 0;
+export const PENDING = 1;
+export const FIRING = 2;
+
+/** Why step() returned: drives the alert event, the log line and the metrics together. */
+export const Transition = {
+  None: 0,
+  /** inactive → pending (nothing is sent). */
+  Pending: 1,
+  /** pending → inactive: the breach did not hold for `for`. */
+  HeldBack: 2,
+  Fired: 3,
+  Repeat: 4,
+  SeverityChanged: 5,
+  Resolved: 6,
+} as const;
+export type Transition = (typeof Transition)[keyof typeof Transition];
+
+export const TRANSITION_NAMES = ['none', 'pending', 'held_back', 'fired', 'repeat', 'severity_changed', 'resolved'] as const;
+
+/** A hold (`for`, `keep_firing_for`) as numbers: met after `samples` samples or `ms` of sample time. */
+export interface HoldParams {
+  /** ≥ 1 when counting samples; 0 when the hold is a duration. */
+  readonly samples: number;
+  readonly ms: number;
+}
+
+export interface LifecycleParams {
+  readonly for: HoldParams;
+  readonly keepFiringFor: HoldParams;
+  /** 0 = never re-send. */
+  readonly repeatMs: number;
+}
+
+export class AlertLifecycle {
+  capacity: number;
+  state: Uint8Array;
+  /** Severity tier of the firing alert (the highest reached in this episode). */
+  tier: Uint8Array;
+  /** Consecutive breaching samples, and consecutive clear samples while firing. */
+  breachRun: Uint32Array;
+  clearRun: Uint32Array;
+  /** When the current episode became pending: the alert's startsAt. */
+  activeAt: Float64Array;
+  firedAt: Float64Array;
+  lastSentAt: Float64Array;
+  /** First clear sample while firing (keep_firing_for counts from here). */
+  clearSince: Float64Array;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.state = new Uint8Array(capacity);
+    this.tier = new Uint8Array(capacity);
+    this.breachRun = new Uint32Array(capacity);
+    this.clearRun = new Uint32Array(capacity);
+    this.activeAt = new Float64Array(capacity);
+    this.firedAt = new Float64Array(capacity);
+    this.lastSentAt = new Float64Array(capacity);
+    this.clearSince = new Float64Array(capacity);
+  }
+
+  static readonly bytesPerSlot = 1 + 1 + 4 + 4 + 8 * 4;
+
+  grow(capacity: number): void {
+    const u8 = (a: Uint8Array) => {
+      const b = new Uint8Array(capacity);
+      b.set(a.subarray(0, Math.min(a.length, capacity)));
+      return b;
+    };
+    const u32 = (a: Uint32Array) => {
+      const b = new Uint32Array(capacity);
+      b.set(a.subarray(0, Math.min(a.length, capacity)));
+      return b;
+    };
+    this.state = u8(this.state);
+    this.tier = u8(this.tier);
+    this.breachRun = u32(this.breachRun);
+    this.clearRun = u32(this.clearRun);
+    this.activeAt = growF64(this.activeAt, capacity);
+    this.firedAt = growF64(this.firedAt, capacity);
+    this.lastSentAt = growF64(this.lastSentAt, capacity);
+    this.clearSince = growF64(this.clearSince, capacity);
+    this.capacity = capacity;
+  }
+
+  reset(slot: number): void {
+    this.state[slot] = INACTIVE;
+    this.tier[slot] = 0;
+    this.breachRun[slot] = 0;
+    this.clearRun[slot] = 0;
+    this.activeAt[slot] = 0;
+    this.firedAt[slot] = 0;
+    this.lastSentAt[slot] = 0;
+    this.clearSince[slot] = 0;
+  }
+
+  /**
+   * Advances the slot by one sample. `tier` is the sample's breach tier (-1 = clear), `ts` its time.
+   */
+  step(slot: number, tier: number, ts: number, p: LifecycleParams): Transition {
+    const state = this.state[slot];
+    if (tier >= 0) {
+      this.clearRun[slot] = 0;
+      const run = ++this.breachRun[slot];
+      if (state === INACTIVE) {
+        // A new episode begins.
+        this.state[slot] = PENDING;
+        this.activeAt[slot] = ts;
+        this.tier[slot] = tier;
+        if (held(p.for, run, ts, ts)) return this.fire(slot, ts);
+        return Transition.Pending;
+      }
+      if (state === PENDING) {
+        if (tier > this.tier[slot]) this.tier[slot] = tier;
+        // The breach has held long enough.
+        if (held(p.for, run, ts, this.activeAt[slot])) return this.fire(slot, ts);
+        return Transition.None;
+      }
+      // Firing and still breaching: escalate at once; otherwise re-send after `repeat`.
+      if (tier > this.tier[slot]) {
+        this.tier[slot] = tier;
+        this.lastSentAt[slot] = ts;
+        return Transition.SeverityChanged;
+      }
+      return this.repeatDue(slot, ts, p);
+    }
+
+    this.breachRun[slot] = 0;
+    if (state === INACTIVE) return Transition.None;
+    if (state === PENDING) {
+      // The breach did not hold for `for`.
+      this.state[slot] = INACTIVE;
+      return Transition.HeldBack;
+    }
+    // Firing, condition clear: resolve once clear for `keep_firing_for`.
+    const clear = ++this.clearRun[slot];
+    if (clear === 1) this.clearSince[slot] = ts;
+    if (held(p.keepFiringFor, clear, ts, this.clearSince[slot])) {
+      this.state[slot] = INACTIVE;
+      this.clearRun[slot] = 0;
+      return Transition.Resolved;
+    }
+    return this.repeatDue(slot, ts, p);
+  }
+
+  /** Ends a firing or pending episode from outside (series evicted as stale). */
+  forceResolve(slot: number): Transition {
+    const state = this.state[slot];
+    this.reset(slot);
+    return state === FIRING ? Transition.Resolved : state === PENDING ? Transition.HeldBack : Transition.None;
+  }
+
+  private fire(slot: number, ts: number): Transition {
+    this.state[slot] = FIRING;
+    this.firedAt[slot] = ts;
+    this.lastSentAt[slot] = ts;
+    return Transition.Fired;
+  }
+
+  private repeatDue(slot: number, ts: number, p: LifecycleParams): Transition {
+    if (p.repeatMs > 0 && ts - this.lastSentAt[slot] >= p.repeatMs) {
+      this.lastSentAt[slot] = ts;
+      return Transition.Repeat;
+    }
+    return Transition.None;
+  }
+}
+
+/** A hold is met after `samples` consecutive samples, or once `ms` of sample time has passed since `since`. */
+function held(h: HoldParams, run: number, ts: number, since: number): boolean {
+  return h.samples > 0 ? run >= h.samples : ts - since >= h.ms;
+}

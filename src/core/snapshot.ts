@@ -1,0 +1,120 @@
+/**
+ * A small sectioned binary format for checkpoints of typed-array state.
+ *
+ *   "SGWS" | u32 header length | header JSON (kind, version, meta, sections) | padding to 8 |
+ *   section bytes, each padded to 8 (so typed-array views of the payload stay aligned)
+ */
+
+const MAGIC = 0x53574753; // "SGWS" little-endian
+
+type Typed = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
+type TypeName = 'f64' | 'u32' | 'i32' | 'u16' | 'u8';
+
+interface Section {
+  name: string;
+  type: TypeName;
+  length: number;
+}
+
+function typeName(a: Typed): TypeName {
+  if (a instanceof Float64Array) return 'f64';
+  if (a instanceof Uint32Array) return 'u32';
+  if (a instanceof Int32Array) return 'i32';
+  if (a instanceof Uint16Array) return 'u16';
+  return 'u8';
+}
+
+const pad8 = (n: number) => (n + 7) & ~7;
+
+export class Snapshot {
+  private readonly sections: Section[] = [];
+  private readonly data: Typed[] = [];
+
+  constructor(
+    private readonly kind: string,
+    private readonly version: number,
+    private readonly meta: Record<string, unknown>,
+  ) {}
+
+  add(name: string, a: Typed): void {
+    this.sections.push({ name, type: typeName(a), length: a.length });
+    this.data.push(a);
+  }
+
+  toBytes(): Uint8Array {
+    const header = new TextEncoder().encode(
+      JSON.stringify({ kind: this.kind, version: this.version, meta: this.meta, sections: this.sections }),
+    );
+    let size = pad8(8 + header.length);
+    for (const a of this.data) size += pad8(a.byteLength);
+    const out = new Uint8Array(size);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, MAGIC, true);
+    view.setUint32(4, header.length, true);
+    out.set(header, 8);
+    let o = pad8(8 + header.length);
+    for (const a of this.data) {
+      out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o);
+      o += pad8(a.byteLength);
+    }
+    return out;
+  }
+}
+
+export class SnapshotReader {
+  readonly meta: unknown;
+  private readonly views = new Map<string, Typed>();
+
+  constructor(bytes: Uint8Array, kind: string, version: number) {
+    // Copy once into an aligned buffer so every section can be viewed without copying again.
+    const buf = new Uint8Array(bytes.length);
+    buf.set(bytes);
+    const view = new DataView(buf.buffer);
+    if (buf.length < 8 || view.getUint32(0, true) !== MAGIC) {
+      throw new Error(`not a sigmawatch snapshot (bad magic)`);
+    }
+    const headerLength = view.getUint32(4, true);
+    const header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLength))) as {
+      kind: string;
+      version: number;
+      meta: unknown;
+      sections: Section[];
+    };
+    if (header.kind !== kind || header.version !== version) {
+      throw new Error(`snapshot holds ${header.kind} v${header.version}, expected ${kind} v${version}`);
+    }
+    this.meta = header.meta;
+    let o = pad8(8 + headerLength);
+    for (const s of header.sections) {
+      const a = viewOf(buf.buffer, o, s);
+      this.views.set(s.name, a);
+      o += pad8(a.byteLength);
+    }
+    if (o !== buf.length) throw new Error(`snapshot is truncated or has trailing bytes`);
+  }
+
+  get(name: string): Typed {
+    const a = this.views.get(name);
+    if (!a) throw new Error(`snapshot has no section ${name}`);
+    return a;
+  }
+  f64 = (name: string) => this.get(name) as Float64Array;
+  u32 = (name: string) => this.get(name) as Uint32Array;
+  i32 = (name: string) => this.get(name) as Int32Array;
+  u8 = (name: string) => this.get(name) as Uint8Array;
+}
+
+function viewOf(buffer: ArrayBuffer, offset: number, s: Section): Typed {
+  switch (s.type) {
+    case 'f64':
+      return new Float64Array(buffer, offset, s.length);
+    case 'u32':
+      return new Uint32Array(buffer, offset, s.length);
+    case 'i32':
+      return new Int32Array(buffer, offset, s.length);
+    case 'u16':
+      return new Uint16Array(buffer, offset, s.length);
+    case 'u8':
+      return new Uint8Array(buffer, offset, s.length);
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * SeriesStore: series key bytes → slot, and per-slot state in struct-of-arrays typed slabs
+ * (the rolling window and its statistics, last-seen time, the rule that applies).
+ *
+ * One store per partition. Slabs grow by doubling up to `maxSeries`; beyond it new series are
+ * refused (the caller counts them) so memory stays bounded. Series idle for longer than a given
+ * time (on sample timestamps, passed in) are evicted and their slots reused.
+ */
+import { KeyTable } from './key-table.js';
+import { RollingWindows, growF64 } from './window.js';
+import { Snapshot, SnapshotReader } from './snapshot.js';
+
+export interface StoreOptions {
+  /** Largest window (W) any series in this store will use: the ring length per slot. */
+  readonly stride: number;
+  /** Hard bound on live series. */
+  readonly maxSeries: number;
+  /** Slots allocated up front; grows by doubling. */
+  readonly initialCapacity?: number;
+}
+
+/** `rule` value of a series that no rule matches: remembered so its labels are not parsed again. */
+export const NO_RULE = 255;
+export const MAX_RULES = 255;
+
+export class SeriesStore {
+  readonly stride: number;
+  readonly maxSeries: number;
+  readonly keys: KeyTable;
+  readonly windows: RollingWindows;
+  /** Sample time (ms) of the last sample seen per slot. */
+  lastSeen: Float64Array;
+  /** Index of the rule that applies to the slot, or NO_RULE. */
+  rule: Uint8Array;
+  /** 1 while the slot holds a series. */
+  alive: Uint8Array;
+  capacity: number;
+  /** Slots below this have been handed out at least once. */
+  private fresh = 0;
+  private free: Int32Array;
+  private freeCount = 0;
+
+  constructor(opts: StoreOptions) {
+    const { stride, maxSeries } = opts;
+    if (!Number.isInteger(maxSeries) || maxSeries < 1) {
+      throw new RangeError(`maxSeries must be a positive integer, got ${maxSeries}`);
+    }
+    const capacity = Math.max(1, Math.min(opts.initialCapacity ?? 1024, maxSeries));
+    this.stride = stride;
+    this.maxSeries = maxSeries;
+    this.capacity = capacity;
+    this.keys = new KeyTable(capacity);
+    this.windows = new RollingWindows(stride, capacity);
+    this.lastSeen = new Float64Array(capacity);
+    this.rule = new Uint8Array(capacity);
+    this.alive = new Uint8Array(capacity);
+    this.free = new Int32Array(capacity);
+  }
+
+  /** Live series. */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /** Slab bytes per slot, excluding key bytes: the structural cost of one series. */
+  static bytesPerSlot(stride: number): number {
+    return RollingWindows.bytesPerSlot(stride) + KeyTable.bytesPerSlot() + 8 + 1 + 1 + 4;
+  }
+
+  /** Bytes allocated now, key arena included. */
+  get allocatedBytes(): number {
+    const w = this.windows;
+    return (
+      w.ring.byteLength +
+      w.capacity * (RollingWindows.bytesPerSlot(this.stride) - 8 * this.stride) +
+      this.keys.tableBytes +
+      this.keys.arenaBytes +
+      this.lastSeen.byteLength +
+      this.rule.byteLength +
+      this.alive.byteLength +
+      this.free.byteLength
+    );
+  }
+
+  /** Slot of key[start, end), or -1. */
+  find(key: Uint8Array, start = 0, end = key.length): number {
+    return this.keys.find(key, start, end);
+  }
+
+  /**
+   * Adds a series; returns its slot, or -1 when the store already holds maxSeries series.
+   * Call find() with the same key just before (its hash is reused).
+   */
+  insert(key: Uint8Array, start: number, end: number, rule: number, window: number, shortWindow: number): number {
+    let slot: number;
+    if (this.freeCount > 0) {
+      slot = this.free[--this.freeCount];
+    } else {
+      if (this.fresh === this.capacity) {
+        if (this.capacity >= this.maxSeries) return -1;
+        this.grow(Math.min(this.capacity * 2, this.maxSeries));
+      }
+      slot = this.fresh++;
+    }
+    this.keys.insert(key, start, end, slot);
+    this.windows.reset(slot, window, shortWindow);
+    this.rule[slot] = rule;
+    this.alive[slot] = 1;
+    this.lastSeen[slot] = -Infinity;
+    return slot;
+  }
+
+  remove(slot: number): void {
+    if (this.alive[slot] === 0) return;
+    this.keys.remove(slot);
+    this.alive[slot] = 0;
+    this.free[this.freeCount++] = slot;
+  }
+
+  /**
+   * Evicts every series whose last sample is older than `cutoff` (ms). `beforeEvict` sees each slot
+   * first (to resolve its alerts). O(slots): call it now and then, not per sample.
+   */
+  evictIdle(cutoff: number, beforeEvict?: (slot: number) => void): number {
+    let evicted = 0;
+    for (let slot = 0; slot < this.fresh; slot++) {
+      if (this.alive[slot] === 1 && this.lastSeen[slot] < cutoff) {
+        beforeEvict?.(slot);
+        this.remove(slot);
+        evicted++;
+      }
+    }
+    return evicted;
+  }
+
+  /** The series key of `slot` as text (for alerts and logs; allocates). */
+  keyString(slot: number): string {
+    return new TextDecoder().decode(this.keys.keyOf(slot));
+  }
+
+  /** Calls fn for every live slot. */
+  forEach(fn: (slot: number) => void): void {
+    for (let slot = 0; slot < this.fresh; slot++) if (this.alive[slot] === 1) fn(slot);
+  }
+
+  private grow(capacity: number): void {
+    this.keys.growSlots(capacity);
+    this.windows.grow(capacity);
+    this.lastSeen = growF64(this.lastSeen, capacity);
+    const rule = new Uint8Array(capacity);
+    rule.set(this.rule);
+    this.rule = rule;
+    const alive = new Uint8Array(capacity);
+    alive.set(this.alive);
+    this.alive = alive;
+    const free = new Int32Array(capacity);
+    free.set(this.free);
+    this.free = free;
+    this.capacity = capacity;
+  }
+
+  /** Every slab and key, as bytes (a checkpoint). */
+  snapshot(): Uint8Array {
+    const w = this.windows;
+    const s = new Snapshot('SeriesStore', 1, {
+      stride: this.stride,
+      maxSeries: this.maxSeries,
+      capacity: this.capacity,
+      fresh: this.fresh,
+      freeCount: this.freeCount,
+    });
+    s.add('ring', w.ring.subarray(0, this.fresh * this.stride));
+    for (const name of SLOT_SLABS) s.add(name, slabOf(this, name).subarray(0, this.fresh));
+    s.add('free', this.free.subarray(0, this.freeCount));
+    const keyBytes: Uint8Array[] = [];
+    const keyLengths = new Uint32Array(this.fresh);
+    for (let slot = 0; slot < this.fresh; slot++) {
+      if (this.alive[slot] !== 1) continue;
+      keyBytes.push(this.keys.keyOf(slot));
+      keyLengths[slot] = this.keys.lengths[slot];
+    }
+    s.add('keyLengths', keyLengths);
+    s.add('keys', concat(keyBytes));
+    return s.toBytes();
+  }
+
+  static restore(bytes: Uint8Array): SeriesStore {
+    const r = new SnapshotReader(bytes, 'SeriesStore', 1);
+    const meta = r.meta as { stride: number; maxSeries: number; capacity: number; fresh: number; freeCount: number };
+    const store = new SeriesStore({ stride: meta.stride, maxSeries: meta.maxSeries, initialCapacity: meta.capacity });
+    store.windows.ring.set(r.f64('ring'));
+    for (const name of SLOT_SLABS) slabOf(store, name).set(r.get(name) as never);
+    store.free.set(r.i32('free'));
+    store.freeCount = meta.freeCount;
+    store.fresh = meta.fresh;
+    const keyLengths = r.u32('keyLengths');
+    const keys = r.u8('keys');
+    let offset = 0;
+    for (let slot = 0; slot < meta.fresh; slot++) {
+      if (store.alive[slot] !== 1) continue;
+      const end = offset + keyLengths[slot];
+      store.keys.find(keys, offset, end);
+      store.keys.insert(keys, offset, end, slot);
+      offset = end;
+    }
+    return store;
+  }
+}
+
+const SLOT_SLABS = [
+  'head',
+  'count',
+  'window',
+  'shortWindow',
+  'shift',
+  'sum',
+  'sumSq',
+  'shortSum',
+  'shortSumSq',
+  'lastSeen',
+  'rule',
+  'alive',
+] as const;
+type SlotSlab = (typeof SLOT_SLABS)[number];
+
+function slabOf(store: SeriesStore, name: SlotSlab): Float64Array | Uint16Array | Uint8Array {
+  switch (name) {
+    case 'lastSeen':
+      return store.lastSeen;
+    case 'rule':
+      return store.rule;
+    case 'alive':
+      return store.alive;
+    default:
+      return store.windows[name];
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
