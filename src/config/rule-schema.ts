@@ -1,0 +1,202 @@
+/**
+ * One rule as written in YAML (snake_case, every key but `name` optional) → the core's `Rule`
+ * (defaults filled, matchers compiled, durations in ms). See REFERENCE.md for the keys.
+ */
+
+import {z} from 'zod';
+import type {Baseline, Direction, Hold, LabelMatcher, Rule, SeverityTier, StdFloor} from '../core/rule.js';
+import {parseSelector} from '../core/matcher.js';
+import {compileTemplate, TemplateError} from '../core/template.js';
+import {
+  bool, duration, hold, int, labelMap, mustBe, nonEmptyString, nonNegative, note, oneOf, positive, regex,
+  regexProblem, sentence, strict,
+} from './fields.js';
+
+/** The values a rule gets for keys it leaves out; config/default.yaml spells out the same. */
+export const RULE_DEFAULTS = Object.freeze({
+  window: 120,
+  z: 3.5,
+  severity: 'warning',
+  direction: 'both' as Direction,
+  stdFloor: Object.freeze({absolute: 1e-9, relative: 1e-9}) as StdFloor,
+  multiWindow: false,
+  baseline: 'include' as Baseline,
+  for: Object.freeze({samples: 0}) as Hold,
+  keepFiringFor: Object.freeze({samples: 0}) as Hold,
+  repeatMs: 0,
+});
+
+/**
+ * A quarter of the long window (30 for the default 120), at least 1. It scales with `window`,
+ * unlike a fixed 30, so `window: 20` gets 5 rather than a short window almost as long as the long one.
+ */
+export const defaultShortWindow = (window: number): number => Math.max(1, Math.floor(window / 4));
+
+/** 10, or the whole window when the window is shorter than that. */
+export const defaultMinSamples = (window: number): number => Math.min(10, window);
+
+const SELECTOR_HELP = 'a selector string like http_requests_total{env="prod",code=~"5.."}';
+
+const selector = () =>
+  z.string({error: SELECTOR_HELP}).superRefine((text, ctx) => {
+    let matchers: LabelMatcher[];
+    try {
+      matchers = parseSelector(text);
+    } catch (err) {
+      note(ctx, [], `invalid selector ${JSON.stringify(text)}: ${(err as Error).message}`);
+      return;
+    }
+    for (const m of matchers) {
+      if (m.op !== '=~' && m.op !== '!~') continue;
+      const problem = regexProblem(m.value);
+      if (problem !== undefined) {
+        note(ctx, [], `invalid selector ${JSON.stringify(text)}: regex ${JSON.stringify(m.value)} for ${m.label} does not compile: ${problem}`);
+      }
+    }
+  });
+
+const match = () =>
+  strict(
+    {
+      name: nonEmptyString('a metric name (a non-empty string)').optional(),
+      name_regex: regex('a regular expression on the metric name').optional(),
+      labels: labelMap('a map of label name to exact value').optional(),
+      selector: selector().optional(),
+    },
+    'a map with any of name, name_regex, labels, selector (all must hold; {} matches every series)',
+  );
+
+const template = () =>
+  z.string({error: 'a string (a template such as "{{ name }} is {{ value }}")'}).superRefine((source, ctx) => {
+    try {
+      compileTemplate(source);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      note(ctx, [], err.message);
+    }
+  });
+
+const tier = () =>
+  strict({severity: nonEmptyString(), z: positive()}, 'a map {severity: <name>, z: <threshold>}');
+
+/** Keys the cross-field checks read: they run only when these parsed cleanly. */
+const CROSS_FIELD_KEYS = new Set<PropertyKey>(['window', 'short_window', 'min_samples', 'z', 'severity', 'severities']);
+
+export const ruleSchema = strict(
+  {
+    name: nonEmptyString(),
+    match: match().optional(),
+    window: int(2).optional(),
+    short_window: int(1).optional(),
+    min_samples: int(2).optional(),
+    z: positive().optional(),
+    severity: nonEmptyString().optional(),
+    severities: z
+      .array(tier(), {error: 'a list of {severity, z} tiers, lowest z first'})
+      .min(1, {error: 'a list of at least one {severity, z} tier'})
+      .optional(),
+    direction: oneOf(['up', 'down', 'both']).optional(),
+    std_floor: strict(
+      {absolute: nonNegative().optional(), relative: nonNegative().optional()},
+      'a map {absolute: <number ≥ 0>, relative: <number ≥ 0>}',
+    ).optional(),
+    multi_window: bool().optional(),
+    baseline: oneOf(['include', 'exclude_anomalies']).optional(),
+    for: hold().optional(),
+    keep_firing_for: hold().optional(),
+    repeat: duration(true).optional(),
+    labels: labelMap('a map of label name to string').optional(),
+    annotations: z.record(z.string(), template(), {error: 'a map of annotation name to template string'}).optional(),
+  },
+  'a map (a rule with at least a name)',
+)
+  .superRefine(
+    (r, ctx) => {
+      const window = r.window ?? RULE_DEFAULTS.window;
+      if (r.short_window !== undefined && r.short_window >= window) {
+        sentence(ctx, ['short_window'], mustBe(`less than window (${window})`, r.short_window));
+      }
+      if (r.min_samples !== undefined && r.min_samples > window) {
+        sentence(ctx, ['min_samples'], mustBe(`an integer from 2 to window (${window})`, r.min_samples));
+      }
+      if (r.severities !== undefined) {
+        if (r.z !== undefined || r.severity !== undefined) {
+          note(ctx, ['severities'], 'give either severities or z + severity (one tier), not both');
+        }
+        r.severities.forEach((t, i) => {
+          if (i === 0) return;
+          const prev = r.severities![i - 1]!;
+          if (t.z <= prev.z) {
+            sentence(ctx, ['severities', i, 'z'], `${mustBe(`greater than severities[${i - 1}].z (${prev.z})`, t.z)}; list tiers from the lowest z to the highest`);
+          }
+          const first = r.severities!.findIndex((o) => o.severity === t.severity);
+          if (first < i) {
+            sentence(ctx, ['severities', i, 'severity'], `${JSON.stringify(t.severity)} is already used by severities[${first}]; each tier needs its own severity`);
+          }
+        });
+      }
+    },
+    {when: (payload) => !payload.issues.some((i) => CROSS_FIELD_KEYS.has(i.path?.[0] ?? ""))},
+  )
+  .transform((r): Rule => {
+    const window = r.window ?? RULE_DEFAULTS.window;
+    const tiers: SeverityTier[] = r.severities ?? [
+      {severity: r.severity ?? RULE_DEFAULTS.severity, z: r.z ?? RULE_DEFAULTS.z},
+    ];
+    return {
+      name: r.name,
+      matchers: r.match === undefined ? [] : matchersOf(r.match),
+      window,
+      shortWindow: r.short_window ?? defaultShortWindow(window),
+      minSamples: r.min_samples ?? defaultMinSamples(window),
+      direction: r.direction ?? RULE_DEFAULTS.direction,
+      tiers,
+      stdFloor: {
+        absolute: r.std_floor?.absolute ?? RULE_DEFAULTS.stdFloor.absolute,
+        relative: r.std_floor?.relative ?? RULE_DEFAULTS.stdFloor.relative,
+      },
+      multiWindow: r.multi_window ?? RULE_DEFAULTS.multiWindow,
+      baseline: r.baseline ?? RULE_DEFAULTS.baseline,
+      for: r.for ?? RULE_DEFAULTS.for,
+      keepFiringFor: r.keep_firing_for ?? RULE_DEFAULTS.keepFiringFor,
+      repeatMs: r.repeat ?? RULE_DEFAULTS.repeatMs,
+      labels: r.labels ?? {},
+      annotations: r.annotations ?? {},
+    };
+  });
+
+interface MatchInput {
+  name?: string | undefined;
+  name_regex?: string | undefined;
+  labels?: Record<string, string> | undefined;
+  selector?: string | undefined;
+}
+
+/** All ANDed; the metric name is the label `__name__`, as in Prometheus. */
+function matchersOf(m: MatchInput): LabelMatcher[] {
+  const out: LabelMatcher[] = [];
+  if (m.name !== undefined) out.push({label: '__name__', op: '=', value: m.name});
+  if (m.name_regex !== undefined) out.push({label: '__name__', op: '=~', value: m.name_regex});
+  for (const [label, value] of Object.entries(m.labels ?? {})) out.push({label, op: '=', value});
+  if (m.selector !== undefined) out.push(...parseSelector(m.selector));
+  return out;
+}
+
+export const rulesSchema = z
+  .array(ruleSchema, {error: 'a list of rules'})
+  .min(1, {error: 'a list of at least one rule (nothing is detected without one)'})
+  .superRefine(
+    (rules, ctx) => {
+      if (!Array.isArray(rules)) return; // `when` runs this even after a type error
+      const seen = new Map<string, number>();
+      rules.forEach((r, i) => {
+        const name = (r as {name?: unknown}).name;
+        if (typeof name !== 'string' || name === '') return;
+        const first = seen.get(name);
+        if (first === undefined) seen.set(name, i);
+        else sentence(ctx, [i, 'name'], `${JSON.stringify(name)} is already used by rules[${first}]; rule names must be unique`);
+      });
+    },
+    // Run even when some rules have other problems: a duplicate name is worth reporting with them.
+    {when: () => true},
+  );

@@ -1,0 +1,95 @@
+/**
+ * The one schema of the configuration: the merged YAML (snake_case, every section present because
+ * config/default.yaml is always the first layer) in, the typed `Config` out.
+ */
+
+import {z} from 'zod';
+import type {Config} from './types.js';
+import {bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict} from './fields.js';
+import {rulesSchema} from './rule-schema.js';
+
+const BROKER = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s,:[\]]+):\d{1,5}$/;
+const BROKER_HELP = 'a host:port string such as localhost:9092';
+const BROKERS_HELP = 'a list of host:port strings, or one comma-separated string';
+
+/** Kafka's legal topic names (`Topic.java`: `[a-zA-Z0-9._-]`, at most 249 characters). */
+const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
+const TOPIC_HELP = 'a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -)';
+const topic = () => z.string({error: TOPIC_HELP}).regex(TOPIC, {error: TOPIC_HELP});
+
+/** `a:9092, b:9092` (env vars, `--set`) becomes a list; an empty string an empty list. */
+export function splitList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+const kafka = strict(
+  {
+    brokers: z.preprocess(
+      (v) => (typeof v === 'string' ? splitList(v) : v),
+      z.array(z.string({error: BROKER_HELP}).regex(BROKER, {error: BROKER_HELP}), {error: BROKERS_HELP}),
+    ),
+    client_id: nonEmptyString(),
+    group_id: nonEmptyString(),
+    topics: strict({metrics: topic(), alerts: topic(), dead_letter: topic()}, 'a map with metrics, alerts, dead_letter'),
+    create_topics: bool(),
+    partitions: int(1),
+    replication_factor: int(1),
+    session_timeout_ms: int(1),
+    heartbeat_interval_ms: int(1),
+  },
+  'a map (the kafka section)',
+)
+  .superRefine(
+    (k, ctx) => {
+      // The group coordinator expires a member that has not sent a heartbeat within the session
+      // timeout; kafkajs refuses heartbeat ≥ session and recommends about a third.
+      if (k.heartbeat_interval_ms >= k.session_timeout_ms) {
+        const third = Math.max(1, Math.floor(k.session_timeout_ms / 3));
+        sentence(
+          ctx,
+          ['heartbeat_interval_ms'],
+          `${mustBe(`lower than kafka.session_timeout_ms (${k.session_timeout_ms})`, k.heartbeat_interval_ms)}; about a third of it is usual, e.g. ${third}`,
+        );
+      }
+    },
+    {when: (p) => !p.issues.some((i) => i.path?.[0] === 'heartbeat_interval_ms' || i.path?.[0] === 'session_timeout_ms')},
+  )
+  .transform((k) => ({
+    brokers: k.brokers,
+    clientId: k.client_id,
+    groupId: k.group_id,
+    topics: {metrics: k.topics.metrics, alerts: k.topics.alerts, deadLetter: k.topics.dead_letter},
+    createTopics: k.create_topics,
+    partitions: k.partitions,
+    replicationFactor: k.replication_factor,
+    sessionTimeoutMs: k.session_timeout_ms,
+    heartbeatIntervalMs: k.heartbeat_interval_ms,
+  }));
+
+const alerts = strict({format: oneOf(['json', 'msgpack'])}, 'a map (the alerts section)');
+
+const store = strict(
+  {max_series: int(1), idle_timeout: duration(false), initial_capacity: int(1)},
+  'a map (the store section)',
+).transform((s) => ({maxSeries: s.max_series, idleTimeoutMs: s.idle_timeout, initialCapacity: s.initial_capacity}));
+
+const http = strict({host: nonEmptyString('a host name or IP address'), port: int(0, 65535)}, 'a map (the http section)');
+
+const log = strict(
+  {level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])},
+  'a map (the log section)',
+);
+
+const shutdown = strict({deadline: duration(false)}, 'a map (the shutdown section)').transform((s) => ({
+  deadlineMs: s.deadline,
+}));
+
+export const configSchema = strict(
+  {kafka, alerts, store, http, log, shutdown, rules: rulesSchema},
+  'a map of sections (kafka, alerts, store, http, log, shutdown, rules)',
+);
+
+/** The schema's output is exactly the public `Config` (checked here, at compile time). */
+export type ConfigOutput = z.output<typeof configSchema>;
+const _outputIsConfig = (c: ConfigOutput): Config => c;
+void _outputIsConfig;

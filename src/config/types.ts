@@ -1,0 +1,71 @@
+/**
+ * The validated configuration as the program sees it: camelCase, durations in ms, rules compiled
+ * into the core's `Rule`. Deeply frozen. YAML keys are snake_case (`session_timeout_ms` →
+ * `sessionTimeoutMs`, `idle_timeout: 1h` → `idleTimeoutMs: 3600000`); see REFERENCE.md.
+ */
+
+import type {Rule} from '../core/rule.js';
+
+export type AlertFormat = 'json' | 'msgpack';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface KafkaTopics {
+  readonly metrics: string;
+  readonly alerts: string;
+  readonly deadLetter: string;
+}
+
+export interface KafkaConfig {
+  /** `host:port` list; empty = no cluster configured, the local harness broker is started. */
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly topics: KafkaTopics;
+  /** Create missing topics at start-up; false = report them and exit. */
+  readonly createTopics: boolean;
+  /** Partitions and replication factor of topics that sigmawatch creates. */
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly sessionTimeoutMs: number;
+  /** Always < sessionTimeoutMs. */
+  readonly heartbeatIntervalMs: number;
+}
+
+export interface AlertsConfig {
+  readonly format: AlertFormat;
+}
+
+export interface StoreConfig {
+  /** Per partition; beyond it new series are refused and counted. */
+  readonly maxSeries: number;
+  /** Series not seen for this long (sample time) are evicted. */
+  readonly idleTimeoutMs: number;
+  /** Slots allocated up front per partition store; slabs double from there. */
+  readonly initialCapacity: number;
+}
+
+export interface HttpConfig {
+  readonly host: string;
+  /** 0 = no HTTP server. */
+  readonly port: number;
+}
+
+export interface LogConfig {
+  readonly level: LogLevel;
+}
+
+export interface ShutdownConfig {
+  /** Time allowed to finish in-flight batches and commit before the process exits anyway. */
+  readonly deadlineMs: number;
+}
+
+export interface Config {
+  readonly kafka: KafkaConfig;
+  readonly alerts: AlertsConfig;
+  readonly store: StoreConfig;
+  readonly http: HttpConfig;
+  readonly log: LogConfig;
+  readonly shutdown: ShutdownConfig;
+  /** At least one; names are unique. */
+  readonly rules: readonly Rule[];
+}
