@@ -12,6 +12,7 @@ import {z} from 'zod';
 import {DURATION_HELP, parseDuration} from './duration.js';
 import type {Hold} from '../core/rule.js';
 import {describeValue, type PathSegment} from './errors.js';
+import {compileRegex} from '../core/matcher.js';
 
 export type IssueKind = 'sentence' | 'note';
 
@@ -45,8 +46,10 @@ export function strict<T extends z.core.$ZodLooseShape>(shape: T, what: string) 
 
 export function int(min: number, max?: number) {
   const what = max === undefined ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
-  const base = z.number({error: what}).int({error: what}).min(min, {error: what});
-  return max === undefined ? base : base.max(max, {error: what});
+  // Not `.int()`: its failure aborts the whole parse (zod 4 sets `continue: false`), which would
+  // also silence cross-field checks elsewhere (duplicate rule names) that run despite other errors.
+  const base = z.number({error: what}).min(min, {error: what});
+  return (max === undefined ? base : base.max(max, {error: what})).refine(Number.isSafeInteger, {error: what});
 }
 
 /** A finite number > 0 (zod 4 numbers are finite already). */
@@ -78,15 +81,19 @@ export function labelMap(what: string) {
   return z.record(labelName(), z.string({error: 'a string (quote numbers and booleans: "42")'}), {error: what});
 }
 
-/** A JavaScript regex, anchored as Prometheus anchors them; `undefined` when it compiles. */
+/**
+ * Why `source` is not a valid matcher regex, or `undefined` when it is. Compiled exactly as the
+ * core compiles matcher regexes (anchored, RE2's leading `(?i)` and `(?P<name>` accepted).
+ */
 export function regexProblem(source: string): string | undefined {
   try {
-    new RegExp(`^(?:${source})$`);
+    compileRegex(source);
     return undefined;
   } catch (err) {
-    // V8 says "Invalid regular expression: /^(?:(x)$/: Unterminated group"; keep the reason.
+    // `"(" is not a valid regex: Invalid regular expression: /(/s: Unterminated group`: keep the reason.
     const message = (err as Error).message;
-    return message.slice(message.lastIndexOf(': ') + 2) || message;
+    const at = message.lastIndexOf(': ');
+    return at === -1 ? message : message.slice(at + 2);
   }
 }
 

@@ -47,7 +47,13 @@ export function toConfigIssues(zodIssues: readonly Issue[], prov: Provenance): C
         at(path, field(where, iss));
     }
   }
-  return out;
+  // One value can fail several checks with the same "what is allowed" (1.5 for an integer ≥ 2).
+  const seen = new Set<string>();
+  return out.filter((i) => {
+    if (seen.has(i.message)) return false;
+    seen.add(i.message);
+    return true;
+  });
 }
 
 /** `<path> must be <what is allowed>, got <value> (<type>)`, or `<path> is required …`. */
