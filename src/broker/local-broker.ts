@@ -120,6 +120,12 @@ async function startOnce(java: string, options: LocalBrokerOptions, log: (line: 
     throw new BrokerStartError('exited-early', `Cannot start the local Kafka broker: spawning ${java} failed (${exited ?? 'unknown error'}).`);
   }
   writeRunOwner(dataDir, { pid, ownerPid: detached ? null : process.pid });
+  // Safety net for an attached broker whose owner exits without stop() (or mid-start, e.g. on
+  // Ctrl-C): Kafka shuts itself down on SIGTERM, and the next start sweeps the data directory.
+  const onExit = (): void => {
+    if (isBrokerProcess(pid, dataDir)) process.kill(pid, 'SIGTERM');
+  };
+  if (!detached) process.once('exit', onExit);
 
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const readiness = await waitUntilReady(brokers, { timeoutMs: readyTimeoutMs, hasExited: () => exited !== null });
@@ -127,6 +133,7 @@ async function startOnce(java: string, options: LocalBrokerOptions, log: (line: 
     // Read the log before stopping the broker: its shutdown would bury what went wrong.
     const logText = readLog(logFile);
     if (exited === null) await terminate(pid, 5_000);
+    process.removeListener('exit', onExit);
     rmSync(dataDir, { recursive: true, force: true });
     const logTail = summarizeLog(logText);
     if (/Address already in use|BindException/.test(logText)) {
@@ -152,16 +159,7 @@ async function startOnce(java: string, options: LocalBrokerOptions, log: (line: 
   }
 
   let stopping: Promise<void> | undefined;
-  // Safety net for an attached broker whose owner exits without stop(): Kafka shuts itself down
-  // on SIGTERM; the next start sweeps the data directory.
-  const onExit = (): void => {
-    if (isBrokerProcess(pid, dataDir)) process.kill(pid, 'SIGTERM');
-  };
-  if (detached) {
-    child.unref();
-  } else {
-    process.once('exit', onExit);
-  }
+  if (detached) child.unref();
   return {
     brokers,
     pid,
