@@ -6,6 +6,7 @@
 import {z} from 'zod';
 import type {Baseline, Direction, Hold, LabelMatcher, Rule, SeverityTier, StdFloor} from '../core/rule.js';
 import {parseSelector} from '../core/matcher.js';
+import {MAX_RULES} from '../core/store.js';
 import {compileTemplate, TemplateError} from '../core/template.js';
 import {
   bool, duration, hold, int, labelMap, mustBe, nonEmptyString, nonNegative, note, oneOf, positive, regex, sentence,
@@ -174,9 +175,13 @@ function matchersOf(m: MatchInput): LabelMatcher[] {
   return out;
 }
 
+/** The store keeps a rule index per series in a byte, 255 meaning "no rule". */
+export const MAX_RULE_COUNT = MAX_RULES - 1;
+
 export const rulesSchema = z
   .array(ruleSchema, {error: 'a list of rules'})
   .min(1, {error: 'a list of at least one rule (nothing is detected without one)'})
+  .max(MAX_RULE_COUNT, {error: `a list of at most ${MAX_RULE_COUNT} rules`})
   .superRefine(
     (rules, ctx) => {
       if (!Array.isArray(rules)) return; // `when` runs this even after a type error
@@ -191,4 +196,15 @@ export const rulesSchema = z
     },
     // Run even when some rules have other problems: a duplicate name is worth reporting with them.
     {when: () => true},
-  );
+  )
+  .superRefine((rules, ctx) => {
+    // The first matching rule applies (core/detector.ts), so nothing after a catch-all ever does.
+    const catchAll = rules.findIndex((r) => r.matchers.length === 0);
+    if (catchAll !== -1 && catchAll < rules.length - 1) {
+      note(
+        ctx,
+        [catchAll + 1],
+        `rule ${JSON.stringify(rules[catchAll + 1]!.name)} can never apply: rules[${catchAll}] (${JSON.stringify(rules[catchAll]!.name)}) matches every series and the first matching rule wins; put the catch-all last`,
+      );
+    }
+  });
