@@ -207,4 +207,4 @@ export const rulesSchema = z
         `rule ${JSON.stringify(rules[catchAll + 1]!.name)} can never apply: rules[${catchAll}] (${JSON.stringify(rules[catchAll]!.name)}) matches every series and the first matching rule wins; put the catch-all last`,
       );
     }
-  });
+  }, {when: (payload) => payload.issues.length === 0}); // reads the compiled rules

@@ -141,7 +141,7 @@ export function setIn(root: Tree, path: readonly PathSegment[], value: unknown, 
     if (Array.isArray(node)) {
       if (typeof seg !== 'number') return `${here} is a list; address its entries by index, like ${here}[0]`;
       if (seg > node.length) {
-        return `${here} has ${node.length} entries; index ${seg} is past the end (${node.length} appends one)`;
+        return `${here} has ${node.length} ${node.length === 1 ? 'entry' : 'entries'}; index ${seg} is past the end (${node.length} appends one)`;
       }
       container = node;
     } else container = node as Tree;
@@ -172,7 +172,8 @@ export function parseScalar(text: string): {value: unknown} | {problem: string} 
   try {
     return {value: parseYaml(text)};
   } catch (err) {
-    return {problem: `cannot read ${JSON.stringify(text)} as a YAML value: ${(err as Error).message.split('\n')[0]}`};
+    const why = (err as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    return {problem: `cannot read ${JSON.stringify(text)} as a YAML value: ${why}`};
   }
 }
 
