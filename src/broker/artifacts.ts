@@ -81,6 +81,11 @@ export async function ensureKafkaLib(options: EnsureOptions = {}): Promise<strin
   }
 
   writeFileSync(join(staging, MARKER), `${hash}\n`);
+  if (readMarker(libDir) === hash) {
+    // Another process (a parallel `broker start`) finished the same resolve first; keep its copy.
+    rmSync(staging, { recursive: true, force: true });
+    return libDir;
+  }
   rmSync(libDir, { recursive: true, force: true });
   renameSync(staging, libDir);
   log(`resolved Kafka jars in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -58,7 +58,7 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
   pruneLogs();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(java, options, log);
+      return await startOnce(java, options);
     } catch (error) {
       if (error instanceof BrokerStartError && error.reason === 'port-taken' && attempt < MAX_PORT_ATTEMPTS) {
         log(`${error.message.split('\n')[0]}; retrying on other ports`);
@@ -69,7 +69,7 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
   }
 }
 
-async function startOnce(java: string, options: LocalBrokerOptions, log: (line: string) => void): Promise<LocalBroker> {
+async function startOnce(java: string, options: LocalBrokerOptions): Promise<LocalBroker> {
   const [port, controllerPort] = (await freePorts(2)) as [number, number];
   const brokers = `127.0.0.1:${port}`;
   const dataDir = runDir(port);
