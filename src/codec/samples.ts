@@ -315,6 +315,8 @@ export function describeByte(b: number): string {
   if (b < 0x90) return 'a map';
   if (b < 0xa0) return 'an array';
   if (b < 0xc0) return 'a string';
+  if (b >= 0xcc && b <= 0xd3) return `an integer (0x${hex(b)})`;
+  if (b === 0xca || b === 0xcb) return `a float (0x${hex(b)})`;
   const named: Record<number, string> = {
     0xc0: 'nil', 0xc1: 'the unused byte 0xc1', 0xc2: 'false', 0xc3: 'true',
     0xc4: 'binary', 0xc5: 'binary', 0xc6: 'binary', 0xc7: 'an ext', 0xc8: 'an ext', 0xc9: 'an ext',
@@ -322,7 +324,7 @@ export function describeByte(b: number): string {
     0xd9: 'a string', 0xda: 'a string', 0xdb: 'a string', 0xdc: 'an array', 0xdd: 'an array',
     0xde: 'a map', 0xdf: 'a map',
   };
-  return named[b] ?? `a number (0x${hex(b)})`;
+  return named[b] ?? `0x${hex(b)}`;
 }
 
 function hex(b: number): string {
@@ -333,7 +335,15 @@ function hex(b: number): string {
 // Verbose: `{name, labels, ts, value}` as a msgpack map or a JSON object. About 1 µs per record
 // (the generic decode dominates); producers that care use compact records with a key.
 
-const MSGPACK = new Decoder();
+// Limits: a forged header (array32 of 2^28) makes an unlimited decoder allocate for milliseconds per
+// record; a verbose record has four fields and a label map, so these bounds are generous.
+const MSGPACK = new Decoder({
+  maxArrayLength: 4096,
+  maxMapLength: 4096,
+  maxStrLength: 1 << 20,
+  maxBinLength: 1 << 20,
+  maxExtLength: 1 << 20,
+});
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const TEXT_ENCODER = new TextEncoder();
 
