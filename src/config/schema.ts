@@ -66,7 +66,10 @@ const kafka = strict(
     heartbeatIntervalMs: k.heartbeat_interval_ms,
   }));
 
-const alerts = strict({format: oneOf(['json', 'msgpack'])}, 'a map (the alerts section)');
+const alerts = strict(
+  {format: oneOf(['json', 'msgpack']), flap_window: duration(false)},
+  'a map (the alerts section)',
+).transform((a) => ({format: a.format, flapWindowMs: a.flap_window}));
 
 const store = strict(
   {max_series: int(1), idle_timeout: duration(false), initial_capacity: int(1)},

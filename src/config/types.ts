@@ -33,6 +33,8 @@ export interface KafkaConfig {
 
 export interface AlertsConfig {
   readonly format: AlertFormat;
+  /** An alert that resolves within this long (sample time) of firing counts as a flap. */
+  readonly flapWindowMs: number;
 }
 
 export interface StoreConfig {

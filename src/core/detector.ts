@@ -63,8 +63,19 @@ export interface AlertRecord {
   readonly std: number;
   readonly z: number;
   readonly window: number;
+  /** When the episode became pending (Prometheus' activeAt); part of the alert id. */
   readonly startsAt: number;
+  /** When it started firing (pending → firing). */
+  readonly firedAt: number;
   readonly endsAt?: number;
+}
+
+/**
+ * A flap: an alert that resolved within `flapWindowMs` of starting to fire. Such alerts page
+ * someone for nothing; counting them is how thresholds, `for` and `keep_firing_for` get tuned.
+ */
+export function isFlap(a: AlertRecord, flapWindowMs: number): boolean {
+  return a.status === 'resolved' && a.endsAt !== undefined && a.endsAt - a.firedAt < flapWindowMs;
 }
 
 /** Counters a caller turns into metrics and summaries. */
@@ -280,6 +291,7 @@ export class Detector {
       z: Number.isNaN(z) ? 0 : z,
       window: w.count[slot],
       startsAt: lc.activeAt[slot],
+      firedAt: lc.firedAt[slot],
       ...(resolved ? { endsAt: ts } : {}),
     });
   }
@@ -306,6 +318,7 @@ export class Detector {
       z: 0,
       window: w.count[slot],
       startsAt: this.lifecycle.activeAt[slot],
+      firedAt: this.lifecycle.firedAt[slot],
       endsAt: ts,
     });
   }

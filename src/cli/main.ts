@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * The `sigmawatch` command: dispatches to one subcommand and exits with its code.
+ * Each subcommand lives in its own module and is loaded only when used (fast --help, small start).
+ */
+import { readFileSync } from 'node:fs';
+
+const USAGE = `Usage: sigmawatch <command> [options]
+
+Stream-processing anomaly detector: rolling z-scores per series, alert events out.
+
+Commands:
+  run          the worker: consume samples from Kafka, publish alert events
+  replay       run the rules over CSV / NDJSON files, alerts as JSON lines (no Kafka)
+  test-rules   rule unit tests from YAML files (expected alerts at given steps)
+  produce      synthetic telemetry load generator (samples into the metrics topic)
+  demo         end to end on the local broker: producer + worker + readable alerts
+  broker       start | stop | status of the local single-node Kafka
+
+Run 'sigmawatch <command> --help' for a command's options.`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  replay: async () => (await import('./replay.js')).replayCommand,
+  broker: async () => (await import('./broker.js')).brokerCommand,
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? process.stderr : process.stdout).write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    process.stderr.write(`sigmawatch: unknown command ${JSON.stringify(name)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  return (await load())(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`sigmawatch: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

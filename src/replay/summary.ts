@@ -1,0 +1,108 @@
+/**
+ * What a replay saw: rows, series, rejected rows by reason (with the first few locations), and
+ * alert quality per rule and severity (episodes fired, resolved, flaps, mean duration). This is
+ * the readout for tuning thresholds on history before deploying them.
+ */
+import { isFlap, type AlertRecord } from '../core/detector.js';
+import type { RejectReason } from './reader.js';
+
+interface AlertCounts {
+  fired: number;
+  escalated: number;
+  repeated: number;
+  resolved: number;
+  flaps: number;
+  durationMs: number;
+}
+
+/** Rejected rows reported one by one before the rest are only counted. */
+export const REPORTED_REJECTS = 20;
+
+export class ReplaySummary {
+  rows = 0;
+  readonly rejected = new Map<RejectReason, { count: number; first: string }>();
+  private readonly alerts = new Map<string, AlertCounts>();
+
+  constructor(private readonly flapWindowMs: number) {}
+
+  reject(reason: RejectReason, where: string): void {
+    const r = this.rejected.get(reason);
+    if (r === undefined) this.rejected.set(reason, { count: 1, first: where });
+    else r.count++;
+  }
+
+  get rejectedTotal(): number {
+    let n = 0;
+    for (const r of this.rejected.values()) n += r.count;
+    return n;
+  }
+
+  alert(a: AlertRecord): void {
+    const key = `${a.rule.name}\u0000${a.severity}`;
+    let c = this.alerts.get(key);
+    if (c === undefined) {
+      c = { fired: 0, escalated: 0, repeated: 0, resolved: 0, flaps: 0, durationMs: 0 };
+      this.alerts.set(key, c);
+    }
+    if (a.reason === 'fired') c.fired++;
+    else if (a.reason === 'severity_changed') c.escalated++;
+    else if (a.reason === 'repeat') c.repeated++;
+    else {
+      c.resolved++;
+      c.durationMs += (a.endsAt ?? a.ts) - a.firedAt;
+      if (isFlap(a, this.flapWindowMs)) c.flaps++;
+    }
+  }
+
+  get totals(): { fired: number; resolved: number; flaps: number } {
+    let fired = 0;
+    let resolved = 0;
+    let flaps = 0;
+    for (const c of this.alerts.values()) {
+      fired += c.fired;
+      resolved += c.resolved;
+      flaps += c.flaps;
+    }
+    return { fired, resolved, flaps };
+  }
+
+  /** The human summary, several lines. */
+  format(o: { files: number; series: number; refused: number; seconds: number; stillFiring: number }): string {
+    const lines: string[] = [];
+    const rate = o.seconds > 0 ? Math.round(this.rows / o.seconds) : 0;
+    lines.push(`replay: ${o.files} file${o.files === 1 ? '' : 's'}, ${fmt(this.rows)} rows in ${o.seconds.toFixed(2)} s (${fmt(rate)} rows/s)`);
+    lines.push(`  series: ${fmt(o.series)}${o.refused > 0 ? ` (refused beyond store.max_series: ${fmt(o.refused)} samples)` : ''}`);
+    lines.push(`  rows rejected: ${fmt(this.rejectedTotal)}`);
+    for (const [reason, r] of [...this.rejected].sort((a, b) => b[1].count - a[1].count)) {
+      lines.push(`    ${reason.padEnd(18)} ${fmt(r.count).padStart(9)}   first at ${r.first}`);
+    }
+    const t = this.totals;
+    lines.push(`  alerts: ${fmt(t.fired)} fired, ${fmt(t.resolved)} resolved, ${fmt(t.flaps)} flaps (resolved within ${fmtDuration(this.flapWindowMs)}), ${fmt(o.stillFiring)} still firing at the end`);
+    if (this.alerts.size > 0) {
+      const header = ['rule', 'severity', 'fired', 'escalated', 'repeats', 'resolved', 'flaps', 'mean duration'];
+      const rows = [...this.alerts].sort().map(([key, c]) => {
+        const [rule, severity] = key.split('\u0000');
+        return [rule!, severity!, fmt(c.fired), fmt(c.escalated), fmt(c.repeated), fmt(c.resolved), fmt(c.flaps), c.resolved > 0 ? fmtDuration(c.durationMs / c.resolved) : '-'];
+      });
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+      const line = (r: string[]) => '    ' + r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+      lines.push(line(header));
+      for (const r of rows) lines.push(line(r));
+    }
+    return lines.join('\n');
+  }
+}
+
+export function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function fmtDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  let s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return h > 0 ? `${h}h${m}m` : m > 0 ? `${m}m${s}s` : `${s}s`;
+}
