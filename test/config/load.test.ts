@@ -1,6 +1,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
 import {defaultConfigPath, RULE_DEFAULTS, type Config} from '../../src/config/index.js';
 import {load, yamlFile} from './helpers.js';
 
@@ -17,7 +18,7 @@ test('defaults load from config/default.yaml', () => {
     sessionTimeoutMs: 30000,
     heartbeatIntervalMs: 3000,
   });
-  assert.deepEqual(c.alerts, {format: 'json'});
+  assert.deepEqual(c.alerts, {format: 'json', flapWindowMs: 300_000});
   assert.deepEqual(c.store, {maxSeries: 1_000_000, idleTimeoutMs: 3_600_000, initialCapacity: 1024});
   assert.deepEqual(c.http, {host: '127.0.0.1', port: 9464});
   assert.deepEqual(c.log, {level: 'info'});
@@ -185,4 +186,14 @@ test('override values are copied, not frozen in place', () => {
 test('a map given by a flag merges into the map already there', () => {
   const c = load({overrides: {'kafka.topics': '{alerts: out}'}});
   assert.deepEqual(c.kafka.topics, {metrics: 'sigmawatch.metrics', alerts: 'out', deadLetter: 'sigmawatch.dead-letter'});
+});
+
+test('config/example.yaml loads', () => {
+  const c = load({file: fileURLToPath(new URL('../../../config/example.yaml', import.meta.url))});
+  assert.equal(c.kafka.groupId, 'sigmawatch-prod');
+  assert.equal(c.alerts.format, 'msgpack');
+  assert.deepEqual(c.rules.map((r) => r.name), ['api-5xx', 'default']);
+  assert.deepEqual(c.rules[0]!.for, {ms: 120_000});
+  assert.deepEqual(c.rules[0]!.keepFiringFor, {samples: 5});
+  assert.equal(c.rules[0]!.repeatMs, 3_600_000);
 });
