@@ -12,6 +12,7 @@ import {
   bool, duration, hold, int, labelMap, mustBe, nonEmptyString, nonNegative, note, oneOf, positive, regex, sentence,
   strict,
 } from './fields.js';
+import {isPlainObject} from './sources.js';
 
 /** The values a rule gets for keys it leaves out; config/default.yaml spells out the same. */
 export const RULE_DEFAULTS = Object.freeze({
@@ -129,7 +130,7 @@ export const ruleSchema = strict(
         });
       }
     },
-    {when: (payload) => !payload.issues.some((i) => CROSS_FIELD_KEYS.has(i.path?.[0] ?? ""))},
+    {when: (p) => isPlainObject(p.value) && !p.issues.some((i) => CROSS_FIELD_KEYS.has(i.path?.[0] ?? ''))},
   )
   .transform((r): Rule => {
     const window = r.window ?? RULE_DEFAULTS.window;
@@ -187,7 +188,7 @@ export const rulesSchema = z
       if (!Array.isArray(rules)) return; // `when` runs this even after a type error
       const seen = new Map<string, number>();
       rules.forEach((r, i) => {
-        const name = (r as {name?: unknown}).name;
+        const name = isPlainObject(r) ? r.name : undefined; // elements that failed are raw input
         if (typeof name !== 'string' || name === '') return;
         const first = seen.get(name);
         if (first === undefined) seen.set(name, i);

@@ -7,6 +7,7 @@ import {z} from 'zod';
 import type {Config} from './types.js';
 import {bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict} from './fields.js';
 import {rulesSchema} from './rule-schema.js';
+import {isPlainObject} from './sources.js';
 
 const BROKER = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s,:[\]]+):\d{1,5}$/;
 const BROKER_HELP = 'a host:port string such as localhost:9092';
@@ -52,7 +53,11 @@ const kafka = strict(
         );
       }
     },
-    {when: (p) => !p.issues.some((i) => i.path?.[0] === 'heartbeat_interval_ms' || i.path?.[0] === 'session_timeout_ms')},
+    {
+      when: (p) =>
+        isPlainObject(p.value) &&
+        !p.issues.some((i) => i.path?.[0] === 'heartbeat_interval_ms' || i.path?.[0] === 'session_timeout_ms'),
+    },
   )
   .transform((k) => ({
     brokers: k.brokers,

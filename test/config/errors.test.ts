@@ -269,3 +269,45 @@ rules:
     ],
   );
 });
+
+test('values of the wrong shape anywhere are reported, not thrown as TypeErrors', () => {
+  assert.deepEqual(errorLines({overrides: {rules: '[null]'}}), [
+    '--set rules: rules[0] must be a map (a rule with at least a name), got null',
+  ]);
+  assert.deepEqual(errorLines({overrides: {kafka: 'null'}}), ['--set kafka: kafka must be a map (the kafka section), got null']);
+  assert.deepEqual(errorLines({overrides: {'rules[0].severities': '[5]'}}), [
+    '--set rules[0].severities: rules[0].severities[0] must be a map {severity: <name>, z: <threshold>}, got 5 (number)',
+  ]);
+  assert.deepEqual(errorLines({overrides: {'rules[0].z': '.inf'}}), [
+    '--set rules[0].z: rules[0].z must be a number > 0, got Infinity (number)',
+  ]);
+});
+
+test('random junk at any key gives a ConfigError or a config, never another exception', () => {
+  // mulberry32: the same junk on every run.
+  let seed = 42;
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const keys = [
+    'kafka', 'kafka.brokers', 'kafka.topics', 'kafka.topics.alerts', 'kafka.session_timeout_ms', 'alerts', 'store.idle_timeout',
+    'http', 'http.port', 'log.level', 'shutdown.deadline', 'rules', 'rules[0]', 'rules[1]', 'rules[0].match',
+    'rules[0].match.labels', 'rules[0].match.selector', 'rules[0].window', 'rules[0].short_window', 'rules[0].severities',
+    'rules[0].severities[0]', 'rules[0].severities[0].z', 'rules[0].for', 'rules[0].repeat', 'rules[0].std_floor',
+    'rules[0].labels', 'rules[0].annotations', 'rules[0].annotations.summary', 'rules[0].name',
+  ];
+  const junk = ['null', '~', '0', '-1', '1.5', '.nan', 'true', '""', 'x', '[]', '[null]', '[1, "a"]', '{}', '{a: 1}', '{name: 1}', '"{{ z }}"', '5m', '[{}]'];
+  for (let i = 0; i < 300; i++) {
+    const overrides: Record<string, string> = {};
+    for (let k = 1 + Math.floor(random() * 3); k > 0; k--) overrides[pick(keys)] = pick(junk);
+    try {
+      load({overrides});
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, `${JSON.stringify(overrides)} threw ${String((err as Error).stack)}`);
+    }
+  }
+});
