@@ -6,7 +6,7 @@
 
 export type PathSegment = string | number;
 
-/** One problem. `message` already starts with the key path (`rules[0].window must be …`). */
+/** One problem. `message` starts with the key path when there is one (`rules[0].window must be …`). */
 export interface ConfigIssue {
   /** `config/prod.yaml:12:5`, `env SIGMAWATCH_HTTP_PORT`, `--set http.port`, or `config`. */
   readonly source: string;
