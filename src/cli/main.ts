@@ -24,6 +24,7 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   replay: async () => (await import('./replay.js')).replayCommand,
   broker: async () => (await import('./broker.js')).brokerCommand,
+  run: async () => (await import('./run.js')).runCommand,
 };
 
 function version(): string {
@@ -52,6 +53,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // Exit on our own once done: a client library's lingering timer must not keep a finished
+    // command alive (unref: a clean process exits at once without waiting for this).
+    setTimeout(() => process.exit(code), 1000).unref();
   },
   (e: unknown) => {
     process.stderr.write(`sigmawatch: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -87,8 +87,16 @@ export class DetectorCounters {
   badKeys = 0;
   noRule = 0;
   evicted = 0;
-  /** Indexed by Transition. */
-  readonly transitions = new Float64Array(TRANSITION_NAMES.length);
+  /** transitions[rule * TRANSITION_NAMES.length + transition]. */
+  readonly transitions: Float64Array;
+
+  constructor(rules: number) {
+    this.transitions = new Float64Array(rules * TRANSITION_NAMES.length);
+  }
+
+  transitionCount(rule: number, t: Transition): number {
+    return this.transitions[rule * TRANSITION_NAMES.length + t];
+  }
 }
 
 /** The per-rule numbers the hot path reads, flattened once. */
@@ -135,7 +143,7 @@ function holdParams(h: Rule['for']): HoldParams {
 export class Detector {
   readonly store: SeriesStore;
   readonly lifecycle: AlertLifecycle;
-  readonly counters = new DetectorCounters();
+  readonly counters: DetectorCounters;
   private readonly params: RuleParams[];
   private readonly parseKey: KeyParser;
   /** Alerts produced since the last drain. */
@@ -145,6 +153,7 @@ export class Detector {
   constructor(opts: DetectorOptions) {
     if (opts.rules.length > MAX_RULES - 1) throw new RangeError(`at most ${MAX_RULES - 1} rules, got ${opts.rules.length}`);
     this.params = opts.rules.map((r) => new RuleParams(r));
+    this.counters = new DetectorCounters(opts.rules.length);
     const stride = Math.max(2, ...opts.rules.map((r) => r.window));
     this.store = new SeriesStore({ stride, maxSeries: opts.maxSeries, initialCapacity: opts.initialCapacity });
     this.lifecycle = new AlertLifecycle(this.store.capacity);
@@ -195,7 +204,7 @@ export class Detector {
     const lc = this.lifecycle;
     const t = lc.step(slot, tier, ts, p);
     if (t !== Transition.None) {
-      c.transitions[t]++;
+      c.transitions[r * TRANSITION_NAMES.length + t]++;
       if (t >= Transition.Fired) this.emit(slot, p, t, ts, x, z);
     }
     // With exclude_anomalies a breaching sample stays out of the baseline, so a sustained incident
@@ -302,7 +311,7 @@ export class Detector {
     const { name, labels } = this.parseKey(series);
     const mean = w.mean(slot);
     const std = Math.sqrt(w.variance(slot));
-    this.counters.transitions[Transition.Resolved]++;
+    this.counters.transitions[this.store.rule[slot] * TRANSITION_NAMES.length + Transition.Resolved]++;
     this.pending.push({
       reason: 'stale',
       status: 'resolved',

@@ -1,0 +1,112 @@
+/**
+ * `sigmawatch run [--config FILE] [--set key=value]...` — the worker process.
+ *
+ * Start-up: validate the configuration (exit 2 on any problem, naming the key), find the brokers
+ * (KAFKA_BROKERS / kafka.brokers, else the local harness broker), serve /metrics /healthz /readyz,
+ * join the consumer group. SIGTERM / SIGINT: stop fetching, finish the batch in hand, produce,
+ * commit, leave the group, exit 0 — or exit 1 if that takes longer than shutdown.deadline.
+ */
+import { resolveBrokers } from '../broker/index.js';
+import type { Config } from '../config/index.js';
+import { createLogger, type Logger } from '../observe/logger.js';
+import { createMetrics } from '../observe/metrics.js';
+import { startHttpServer, type HttpServer } from '../observe/http.js';
+import { Worker } from '../kafka/worker.js';
+import { CONFIG_OPTIONS, loadConfigFromFlags, parse, reportError } from './args.js';
+
+const USAGE = `Usage: sigmawatch run [--config FILE] [--set key=value]...
+
+Runs one worker of the consumer group: consumes samples from kafka.topics.metrics, publishes
+alert events to kafka.topics.alerts and undecodable records to kafka.topics.dead_letter.
+Run N of them with the same kafka.group_id to share the partitions.
+
+Options:
+  -c, --config FILE    configuration file (YAML), layered over config/default.yaml
+      --set KEY=VALUE  override one key, e.g. --set http.port=9465 (repeatable)
+  -h, --help           this text
+
+Brokers: KAFKA_BROKERS or kafka.brokers; when neither is set, the local broker of
+'sigmawatch broker start' is used, or one is started for this process.
+Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on a usage or configuration error.`;
+
+export async function runCommand(args: string[]): Promise<number> {
+  let config: Config;
+  try {
+    const { values } = parse(args, CONFIG_OPTIONS);
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    config = loadConfigFromFlags(values);
+  } catch (e) {
+    return reportError(e, 'run');
+  }
+  const logger = createLogger({ level: config.log.level, name: 'sigmawatch' });
+  try {
+    return await runWorker(config, logger);
+  } catch (e) {
+    logger.fatal({ err: e }, 'worker failed');
+    return 1;
+  }
+}
+
+async function runWorker(config: Config, logger: Logger): Promise<number> {
+  const brokers = await resolveBrokers(config.kafka.brokers, { log: (line) => logger.info(line) });
+  const metrics = createMetrics();
+  const worker = new Worker({ config, brokers: brokers.brokers, logger, metrics });
+  let http: HttpServer | undefined;
+  if (config.http.port !== 0) {
+    http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      metrics: metrics.registry,
+      health: () => worker.health(),
+      ready: () => worker.ready(),
+      logger,
+    });
+    logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
+  }
+
+  const stopRequested = onStopSignal(logger);
+
+  await worker.start();
+  const signal = await stopRequested;
+  logger.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), config.shutdown.deadlineMs)));
+  const finished = (async () => {
+    await worker.stop();
+    await http?.close();
+    await brokers.stop();
+    return 'stopped' as const;
+  })();
+  const how = await Promise.race([finished, deadline]);
+  clearTimeout(timer);
+  if (how === 'deadline') {
+    logger.error({ deadlineMs: config.shutdown.deadlineMs }, 'shutdown did not finish within the deadline; exiting anyway');
+    return 1;
+  }
+  logger.info('bye');
+  return 0;
+}
+
+/**
+ * Resolves on the first SIGTERM or SIGINT. Later SIGTERMs are ignored (an orchestrator or a
+ * wrapper may repeat it while we drain); a second Ctrl-C means "now" and exits at once.
+ */
+function onStopSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const handle = (signal: NodeJS.Signals) => {
+      if (!received) {
+        received = true;
+        resolve(signal);
+      } else if (signal === 'SIGINT') {
+        logger.warn('second interrupt: exiting without finishing the shutdown');
+        process.exit(130);
+      }
+    };
+    process.on('SIGTERM', handle);
+    process.on('SIGINT', handle);
+  });
+}

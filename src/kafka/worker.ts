@@ -1,0 +1,254 @@
+/**
+ * The worker: a kafkajs consumer-group member that runs the detection core on its partitions and
+ * publishes alert events.
+ *
+ * Delivery: per batch, the alerts (and dead letters) it produced are sent with acks = all on an
+ * idempotent producer, and only after the broker acknowledged them are the batch's offsets
+ * committed. A worker that dies loses no input; its successor re-reads from the last commit and
+ * may re-send alerts, which carry the same deterministic id.
+ *
+ * Rebalances: one PartitionProcessor per assigned partition; a partition that is no longer assigned
+ * after a group join drops its state, a newly assigned one starts empty.
+ */
+import { Kafka, type Consumer, type Producer, type EachBatchPayload, type Message } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { Metrics } from '../observe/metrics.js';
+import { kafkaLogCreator, kafkaLogLevel } from '../observe/logger.js';
+import { encodeAlert } from '../codec/alerts.js';
+import { AlertEventBuilder } from '../codec/alert-event-builder.js';
+import { isFlap, type AlertRecord } from '../core/detector.js';
+import { TRANSITION_NAMES, Transition } from '../core/lifecycle.js';
+import { PartitionProcessor, OUTCOME_NAMES } from './partition-processor.js';
+import { ensureTopics } from './topics.js';
+
+export interface WorkerOptions {
+  readonly config: Config;
+  readonly brokers: readonly string[];
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Wall clock (ms), for latency metrics and dead-letter times; the core never reads it. */
+  readonly now?: () => number;
+  /** Called with every alert event after the broker acknowledged it (the demo prints them). */
+  readonly onAlert?: (a: AlertRecord) => void;
+}
+
+/** Heartbeat at least every this many records inside a long batch. */
+const HEARTBEAT_EVERY = 2048;
+
+export class Worker {
+  private readonly kafka: Kafka;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly partitions = new Map<string, PartitionProcessor>();
+  private readonly builder = new AlertEventBuilder();
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private joined = false;
+  private assigned = 0;
+  private crashed: Error | null = null;
+  private stopping = false;
+
+  constructor(private readonly o: WorkerOptions) {
+    const k = o.config.kafka;
+    this.now = o.now ?? Date.now;
+    this.log = o.logger;
+    this.kafka = new Kafka({
+      clientId: k.clientId,
+      brokers: [...o.brokers],
+      logLevel: kafkaLogLevel(o.logger.level),
+      logCreator: kafkaLogCreator(o.logger.child({ component: 'kafkajs' })),
+      retry: { retries: 8, initialRetryTime: 300 },
+    });
+    this.consumer = this.kafka.consumer({
+      groupId: k.groupId,
+      sessionTimeout: k.sessionTimeoutMs,
+      heartbeatInterval: k.heartbeatIntervalMs,
+      maxWaitTimeInMs: 250,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  /** Connects, makes sure the topics exist, joins the group and starts consuming. */
+  async start(): Promise<void> {
+    const { kafka: k } = this.o.config;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const created = await ensureTopics(admin, [k.topics.metrics, k.topics.alerts, k.topics.deadLetter], {
+        create: k.createTopics,
+        partitions: k.partitions,
+        replicationFactor: k.replicationFactor,
+      });
+      if (created.length > 0) this.log.info({ topics: created }, 'created topics');
+    } finally {
+      await admin.disconnect();
+    }
+    await this.producer.connect();
+    await this.consumer.connect();
+    const events = this.consumer.events;
+    this.consumer.on(events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    this.consumer.on(events.CRASH, (e) => {
+      this.crashed = e.payload.error;
+      this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    });
+    await this.consumer.subscribe({ topics: [k.topics.metrics], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.log.info({ group: k.groupId, topic: k.topics.metrics, brokers: this.o.brokers }, 'worker started');
+  }
+
+  /** Stops fetching, lets the batch in hand finish (produce, commit), leaves the group, disconnects. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+    this.joined = false;
+    this.log.info('worker stopped');
+  }
+
+  /** Ready once joined to the group with at least one partition. */
+  ready(): { ok: boolean; detail: object } {
+    const ok = this.joined && this.assigned > 0 && !this.stopping;
+    return { ok, detail: { joined: this.joined, assignedPartitions: this.assigned, stopping: this.stopping } };
+  }
+
+  health(): { ok: boolean; detail: object } {
+    return this.crashed === null ? { ok: true, detail: {} } : { ok: false, detail: { error: this.crashed.message } };
+  }
+
+  /** Live series per partition (for tests and the demo). */
+  seriesCount(): number {
+    let n = 0;
+    for (const p of this.partitions.values()) n += p.detector.store.size;
+    return n;
+  }
+
+  private onJoin(assignment: Record<string, number[]>): void {
+    const keep = new Set<string>();
+    for (const [topic, parts] of Object.entries(assignment)) for (const p of parts) keep.add(`${topic}:${p}`);
+    for (const key of [...this.partitions.keys()]) {
+      if (!keep.has(key)) {
+        this.partitions.delete(key);
+        this.o.metrics.activeSeries.remove(key.slice(key.lastIndexOf(':') + 1));
+      }
+    }
+    this.joined = true;
+    this.assigned = keep.size;
+    this.o.metrics.rebalances.inc();
+    this.o.metrics.assignedPartitions.set(keep.size);
+    this.log.info({ assignment }, 'joined group');
+  }
+
+  private processorFor(topic: string, partition: number): PartitionProcessor {
+    const key = `${topic}:${partition}`;
+    let p = this.partitions.get(key);
+    if (p === undefined) {
+      const { store, rules } = this.o.config;
+      p = new PartitionProcessor({
+        topic,
+        partition,
+        rules,
+        maxSeries: store.maxSeries,
+        initialCapacity: store.initialCapacity,
+        idleTimeoutMs: store.idleTimeoutMs,
+        now: this.now,
+      });
+      this.partitions.set(key, p);
+    }
+    return p;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
+    const started = performance.now();
+    const { topic, partition } = batch;
+    const p = this.processorFor(topic, partition);
+    const counters = p.detector.counters;
+    const before = { refused: counters.refused, evicted: counters.evicted, transitions: Float64Array.from(counters.transitions) };
+    let last: string | null = null;
+    let n = 0;
+    for (const m of batch.messages) {
+      if (isStale()) break;
+      p.process(m);
+      last = m.offset;
+      if (++n % HEARTBEAT_EVERY === 0) await heartbeat();
+    }
+    if (last === null) return;
+    p.housekeeping();
+
+    const records = p.detector.drainAlerts();
+    const deadLetters = p.takeDeadLetters();
+    await this.publish(records, deadLetters);
+    const acked = this.now();
+    resolveOffset(last);
+    await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+    await heartbeat();
+
+    this.report(p, `${topic}:${partition}`, n, records, deadLetters, before, acked);
+    const lag = Number(BigInt(batch.highWatermark) - BigInt(last) - 1n);
+    this.o.metrics.consumerLag.labels(topic, String(partition)).set(lag);
+    this.o.metrics.batchDuration.observe((performance.now() - started) / 1000);
+    for (const r of records) this.o.onAlert?.(r);
+  }
+
+  private async publish(records: AlertRecord[], deadLetters: Message[]): Promise<void> {
+    const { topics } = this.o.config.kafka;
+    const format = this.o.config.alerts.format;
+    const topicMessages = [];
+    if (records.length > 0) {
+      topicMessages.push({
+        topic: topics.alerts,
+        messages: records.map((r) => ({ key: r.series, value: encodeAlert(this.builder.build(r), format) })),
+      });
+    }
+    if (deadLetters.length > 0) topicMessages.push({ topic: topics.deadLetter, messages: deadLetters });
+    if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages, acks: -1 });
+  }
+
+  private report(
+    p: PartitionProcessor,
+    key: string,
+    records: number,
+    alerts: AlertRecord[],
+    deadLetters: Message[],
+    before: { refused: number; evicted: number; transitions: Float64Array },
+    acked: number,
+  ): void {
+    const m = this.o.metrics;
+    m.records.inc(records);
+    const out = p.outcomes;
+    for (let i = 0; i < out.length; i++) {
+      if (out[i] > 0) m.samples.labels(OUTCOME_NAMES[i]!).inc(out[i]);
+      out[i] = 0;
+    }
+    for (const d of deadLetters) m.deadLetters.labels(String(d.headers?.['sigmawatch-reason'] ?? 'unknown')).inc();
+    const c = p.detector.counters;
+    if (c.refused > before.refused) m.refusedSeries.inc(c.refused - before.refused);
+    if (c.evicted > before.evicted) m.evictedSeries.inc(c.evicted - before.evicted);
+    const flapWindow = this.o.config.alerts.flapWindowMs;
+    for (const a of alerts) {
+      m.alerts.labels(a.rule.name, a.severity, a.status).inc();
+      m.transitions.labels(a.rule.name, a.reason === 'stale' ? 'resolved' : a.reason).inc();
+      if (a.reason === 'fired') m.alertsFiring.labels(a.rule.name).inc();
+      if (a.status === 'resolved') m.alertsFiring.labels(a.rule.name).dec();
+      if (isFlap(a, flapWindow)) m.flaps.labels(a.rule.name).inc();
+      m.sampleToAlertLatency.observe(Math.max(0, acked - a.ts) / 1000);
+    }
+    // Pending and held-back transitions send nothing but say how much `for` holds back.
+    const rules = this.o.config.rules;
+    for (let r = 0; r < rules.length; r++) {
+      for (const t of [Transition.Pending, Transition.HeldBack]) {
+        const i = r * TRANSITION_NAMES.length + t;
+        const d = c.transitions[i] - before.transitions[i];
+        if (d > 0) m.transitions.labels(rules[r]!.name, TRANSITION_NAMES[t]).inc(d);
+      }
+    }
+    m.activeSeries.labels(key.slice(key.lastIndexOf(':') + 1)).set(p.detector.store.size);
+  }
+}
