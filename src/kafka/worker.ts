@@ -48,6 +48,8 @@ export class Worker {
   private assigned = 0;
   private crashed: Error | null = null;
   private stopping = false;
+  /** Last offset processed per "topic:partition", for the shutdown log line. */
+  private readonly processed = new Map<string, string>();
 
   constructor(private readonly o: WorkerOptions) {
     const k = o.config.kafka;
@@ -110,7 +112,7 @@ export class Worker {
     await this.consumer.disconnect();
     await this.producer.disconnect();
     this.joined = false;
-    this.log.info('worker stopped');
+    this.log.info({ processed: Object.fromEntries(this.processed) }, 'worker stopped');
   }
 
   /** Ready once joined to the group with at least one partition. */
@@ -180,6 +182,7 @@ export class Worker {
       if (++n % HEARTBEAT_EVERY === 0) await heartbeat();
     }
     if (last === null) return;
+    this.processed.set(`${topic}:${partition}`, last);
     p.housekeeping();
 
     const records = p.detector.drainAlerts();
