@@ -149,14 +149,16 @@ function decodeCompact(value: Uint8Array, out: SampleBatch): void {
     return;
   }
   if (n !== 2) throw shapeError(`a compact point must be [ts, value], got an array of ${n}`, base);
-  const ts = readNumber();
-  const v = readNumber();
+  if (out.ts.length < 1) out.ensureCapacity(1);
+  const tsOut = out.ts;
+  const valuesOut = out.values;
+  readNumberInto(tsOut, 0);
+  readNumberInto(valuesOut, 0);
   if (pos !== end) throw trailing();
+  const ts = tsOut[0]!;
+  const v = valuesOut[0]!;
   if (!(ts > 0 && ts < MAX_TS_MS)) throw badTimestamp(ts, -1);
   if (v - v !== 0) throw nonFinite(v, -1); // NaN and ±Infinity give NaN
-  if (out.ts.length < 1) out.ensureCapacity(1);
-  out.ts[0] = ts;
-  out.values[0] = v;
   out.count = 1;
 }
 
@@ -172,12 +174,12 @@ function decodePoints(n: number, out: SampleBatch): void {
     const at = pos;
     if (pos >= end) throw truncated();
     if (readArrayHeader() !== 2) throw shapeError(`point ${i} must be a [ts, value] array`, at);
-    const ts = readNumber();
-    const v = readNumber();
+    readNumberInto(tsOut, i);
+    readNumberInto(valuesOut, i);
+    const ts = tsOut[i]!;
+    const v = valuesOut[i]!;
     if (!(ts > 0 && ts < MAX_TS_MS)) throw badTimestamp(ts, i);
     if (v - v !== 0) throw nonFinite(v, i);
-    tsOut[i] = ts;
-    valuesOut[i] = v;
   }
   if (pos !== end) throw trailing();
   out.count = n;
@@ -209,70 +211,95 @@ function readArrayHeader(): number {
   return -1;
 }
 
-/** Any msgpack number at `pos`, as a double (64-bit integers: hi·2³² + lo, as @msgpack/msgpack). */
-function readNumber(): number {
+/**
+ * Any msgpack number at `pos`, stored as a double in `dst[i]` (64-bit integers: hi·2³² + lo, as
+ * @msgpack/msgpack reads them). It stores rather than returns: a double returned from a call the
+ * optimiser does not inline is boxed in a fresh HeapNumber, one allocation per number; a store
+ * into a Float64Array is not.
+ */
+function readNumberInto(dst: Float64Array, i: number): void {
+  // Fast path, small enough for the optimiser to inline: what encodeCompact writes (float64
+  // values, uint64 Unix-ms timestamps) and small integers. Everything else, and every error, in
+  // readOtherNumberInto.
+  const b = bytes[pos]!;
+  if (b === 0xcb && pos + 9 <= end) {
+    dst[i] = view.getFloat64(pos + 1);
+    pos += 9;
+  } else if (b === 0xcf && pos + 9 <= end) {
+    dst[i] = view.getUint32(pos + 1) * TWO_32 + view.getUint32(pos + 5);
+    pos += 9;
+  } else if (b < 0x80 && pos < end) {
+    dst[i] = b;
+    pos += 1;
+  } else {
+    readOtherNumberInto(dst, i);
+  }
+}
+
+function readOtherNumberInto(dst: Float64Array, i: number): void {
   if (pos >= end) throw truncated();
   const b = bytes[pos]!;
   if (b < 0x80) {
+    dst[i] = b;
     pos += 1;
-    return b;
+    return;
   }
   if (b >= 0xe0) {
+    dst[i] = b - 0x100;
     pos += 1;
-    return b - 0x100;
+    return;
   }
-  let x: number;
   switch (b) {
     case 0xcb:
       if (pos + 9 > end) throw truncated();
-      x = view.getFloat64(pos + 1);
+      dst[i] = view.getFloat64(pos + 1);
       pos += 9;
-      return x;
+      return;
     case 0xca:
       if (pos + 5 > end) throw truncated();
-      x = view.getFloat32(pos + 1);
+      dst[i] = view.getFloat32(pos + 1);
       pos += 5;
-      return x;
+      return;
     case 0xcc:
       if (pos + 2 > end) throw truncated();
-      x = bytes[pos + 1]!;
+      dst[i] = bytes[pos + 1]!;
       pos += 2;
-      return x;
+      return;
     case 0xcd:
       if (pos + 3 > end) throw truncated();
-      x = view.getUint16(pos + 1);
+      dst[i] = view.getUint16(pos + 1);
       pos += 3;
-      return x;
+      return;
     case 0xce:
       if (pos + 5 > end) throw truncated();
-      x = view.getUint32(pos + 1);
+      dst[i] = view.getUint32(pos + 1);
       pos += 5;
-      return x;
+      return;
     case 0xcf:
       if (pos + 9 > end) throw truncated();
-      x = view.getUint32(pos + 1) * TWO_32 + view.getUint32(pos + 5);
+      dst[i] = view.getUint32(pos + 1) * TWO_32 + view.getUint32(pos + 5);
       pos += 9;
-      return x;
+      return;
     case 0xd0:
       if (pos + 2 > end) throw truncated();
-      x = view.getInt8(pos + 1);
+      dst[i] = view.getInt8(pos + 1);
       pos += 2;
-      return x;
+      return;
     case 0xd1:
       if (pos + 3 > end) throw truncated();
-      x = view.getInt16(pos + 1);
+      dst[i] = view.getInt16(pos + 1);
       pos += 3;
-      return x;
+      return;
     case 0xd2:
       if (pos + 5 > end) throw truncated();
-      x = view.getInt32(pos + 1);
+      dst[i] = view.getInt32(pos + 1);
       pos += 5;
-      return x;
+      return;
     case 0xd3:
       if (pos + 9 > end) throw truncated();
-      x = view.getInt32(pos + 1) * TWO_32 + view.getUint32(pos + 5);
+      dst[i] = view.getInt32(pos + 1) * TWO_32 + view.getUint32(pos + 5);
       pos += 9;
-      return x;
+      return;
     default:
       throw notANumber(b);
   }
@@ -386,7 +413,7 @@ function decodeVerbose(body: unknown, key: Uint8Array | null, out: SampleBatch, 
   }
   if (!Number.isFinite(value)) throw nonFinite(value, -1);
   const id = formatSeriesId(name, labels);
-  if (key !== null && key.length > 0 && !sameBytes(TEXT_ENCODER.encode(id), key)) {
+  if (key !== null && key.length > 0 && !keyEquals(key, id)) {
     fail('key_mismatch', `the body names series ${clip(id)} but the key is ${clip(Buffer.from(key).toString('utf8'))}`);
   }
   out.ensureCapacity(1);
@@ -414,9 +441,21 @@ function labelsOf(labels: unknown): Record<string, string> {
   return out as Record<string, string>;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether `key` is the UTF-8 of `id`. ASCII ids (the usual case) compare without encoding. */
+function keyEquals(key: Uint8Array, id: string): boolean {
+  if (key.length === id.length) {
+    let i = 0;
+    while (i < id.length) {
+      const c = id.charCodeAt(i);
+      if (c >= 0x80) break;
+      if (key[i] !== c) return false;
+      i++;
+    }
+    if (i === id.length) return true;
+  }
+  const encoded = TEXT_ENCODER.encode(id);
+  if (encoded.length !== key.length) return false;
+  for (let i = 0; i < encoded.length; i++) if (encoded[i] !== key[i]) return false;
   return true;
 }
 

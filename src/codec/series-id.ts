@@ -31,20 +31,29 @@ export interface ParsedSeriesId {
   labels: Record<string, string>;
 }
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const NEEDS_ESCAPE = /[\\"\n]/;
 const ESCAPABLE = /[\\"\n]/g;
 
+/** `[a-zA-Z_:][a-zA-Z0-9_:]*` (metric) or `[a-zA-Z_][a-zA-Z0-9_]*` (label), by character codes:
+ * verbose records check a name per record, and this is several times cheaper than a RegExp. */
+function isName(s: string, metric: boolean): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!(isNameStart(c) || (metric && c === 0x3a) || (i > 0 && isDigit(c)))) return false;
+  }
+  return true;
+}
+
 /** Why `name` is not a valid metric name, or null when it is. */
 export function metricNameProblem(name: string): string | null {
-  if (METRIC_NAME.test(name)) return null;
+  if (isName(name, true)) return null;
   return `metric name ${quote(name)} must match [a-zA-Z_:][a-zA-Z0-9_:]*`;
 }
 
 /** Why `name` is not a valid label name for a series, or null when it is. */
 export function labelNameProblem(name: string): string | null {
-  if (!LABEL_NAME.test(name)) return `label name ${quote(name)} must match [a-zA-Z_][a-zA-Z0-9_]*`;
+  if (!isName(name, false)) return `label name ${quote(name)} must match [a-zA-Z_][a-zA-Z0-9_]*`;
   if (name.startsWith('__')) {
     return `label name ${quote(name)} starts with "__", which Prometheus reserves for internal labels`;
   }
