@@ -6,7 +6,7 @@
 import type { AlertRecord } from '../core/detector.js';
 import type { Rule } from '../core/rule.js';
 import { compileTemplate, type CompiledTemplate } from '../core/template.js';
-import { alertId, type AlertEvent, type AlertReason } from './alerts.js';
+import { alertId, type AlertEvent } from './alerts.js';
 
 export class AlertEventBuilder {
   private readonly templates = new Map<Rule, ReadonlyArray<readonly [string, CompiledTemplate]>>();
@@ -45,7 +45,7 @@ export class AlertEventBuilder {
       startsAt: rec.startsAt,
       ...(rec.endsAt === undefined ? {} : { endsAt: rec.endsAt }),
       annotations,
-      reason: rec.reason as AlertReason,
+      reason: rec.reason,
     };
   }
 

@@ -16,7 +16,7 @@ import { MsgpackWriter } from './msgpack-writer.js';
 
 export type AlertStatus = 'firing' | 'resolved';
 /** Why this event was sent (the lifecycle transition that produced it). */
-export type AlertReason = 'fired' | 'repeat' | 'severity_changed' | 'resolved';
+export type AlertReason = 'fired' | 'repeat' | 'severity_changed' | 'resolved' | 'stale';
 export type AlertFormat = 'json' | 'msgpack';
 
 export interface AlertEvent {
@@ -47,7 +47,7 @@ export interface AlertEvent {
 }
 
 const STATUSES: ReadonlySet<string> = new Set<AlertStatus>(['firing', 'resolved']);
-const REASONS: ReadonlySet<string> = new Set<AlertReason>(['fired', 'repeat', 'severity_changed', 'resolved']);
+const REASONS: ReadonlySet<string> = new Set<AlertReason>(['fired', 'repeat', 'severity_changed', 'resolved', 'stale']);
 
 // FNV-1a, 64 bit (http://www.isthe.com/chongo/tech/comp/fnv/): tiny, specified, and the same in
 // every language, so any consumer can recompute an id. 64 bits leave a collision chance of about
