@@ -7,7 +7,7 @@
 import type { DecodeReason } from './errors.js';
 
 export const DEAD_LETTER_HEADERS = Object.freeze({
-  /** A `DecodeReason` (or another short machine-readable reason, e.g. `internal`). */
+  /** A `DecodeReason` (or a short machine-readable reason the worker adds, e.g. `value_out_of_range`). */
   reason: 'sigmawatch-reason',
   /** The human-readable error message, clipped to MAX_ERROR_CHARS. */
   error: 'sigmawatch-error',
