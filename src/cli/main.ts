@@ -21,10 +21,15 @@ Run 'sigmawatch <command> --help' for a command's options.`;
 
 type Command = (args: string[]) => Promise<number>;
 
+// kafkajs 2 warns about its partitioner change on every producer; sigmawatch uses the default
+// (murmur2, as the Java client) on purpose.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
 const COMMANDS: Record<string, () => Promise<Command>> = {
   replay: async () => (await import('./replay.js')).replayCommand,
   broker: async () => (await import('./broker.js')).brokerCommand,
   run: async () => (await import('./run.js')).runCommand,
+  demo: async () => (await import('./demo.js')).demoCommand,
 };
 
 function version(): string {

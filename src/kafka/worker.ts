@@ -70,7 +70,14 @@ export class Worker {
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // Unlimited retries: an alert is never dropped, and offsets wait until the broker has it.
+    // (A broker that stays away stalls the batch; the group then moves the partitions on.)
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
   }
 
   /** Connects, makes sure the topics exist, joins the group and starts consuming. */
