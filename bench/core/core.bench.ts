@@ -9,6 +9,7 @@
  * feeds a sink that is printed; memory is read after full collections (--expose-gc).
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { makeKeys, makeValues, type ValueStream } from './data.js';
 import { createImpl, IMPLS, W, type Impl, type ImplName } from './impls.js';
@@ -59,12 +60,14 @@ interface Plan {
   readonly samplesPerRep: number;
   readonly reps: number;
 }
+// Many short repetitions rather than a few long ones: the machine is shared, and the minimum
+// over more repetitions is likelier to include a quiet stretch.
 const PLANS: Record<ImplName, Plan> = {
-  'core-key': { samplesPerRep: 2_000_000, reps: 7 },
-  'core-slot': { samplesPerRep: 2_000_000, reps: 7 },
-  'baseline-objects': { samplesPerRep: 1_000_000, reps: 7 },
-  // About 0.5 µs per sample: fewer samples, so the whole bench stays within a few minutes.
-  'baseline-recompute': { samplesPerRep: 200_000, reps: 5 },
+  'core-key': { samplesPerRep: 1_000_000, reps: 15 },
+  'core-slot': { samplesPerRep: 1_000_000, reps: 15 },
+  'baseline-objects': { samplesPerRep: 500_000, reps: 15 },
+  // About 0.5–1 µs per sample: fewer samples, so the whole bench stays within a few minutes.
+  'baseline-recompute': { samplesPerRep: 100_000, reps: 9 },
 };
 /** baseline-recompute at 100k runs only if its estimate (from 10k, ×1.5 for cache misses) fits this. */
 const RECOMPUTE_BUDGET_S = 60;
@@ -80,36 +83,43 @@ function log(msg: string): void {
   process.stderr.write(`[core] ${msg}\n`);
 }
 
-interface Measured {
+interface Prepared {
+  readonly name: ImplName;
   readonly impl: Impl;
-  readonly ns: Stats;
-  readonly row: CoreRow;
+  readonly passes: number;
+  readonly heapDelta: number;
+  readonly runs: number[];
 }
 
-function measure(name: ImplName, keys: readonly Buffer[], stream: ValueStream): Measured {
+/** Builds and warms up one implementation, reading the memory it holds. */
+function prepare(name: ImplName, keys: readonly Buffer[], stream: ValueStream): Prepared {
   const series = keys.length;
-  const plan = PLANS[name];
-  const passes = Math.max(1, Math.round(plan.samplesPerRep / series));
+  const passes = Math.max(1, Math.round(PLANS[name].samplesPerRep / series));
   const before = liveBytes();
   const impl = createImpl(name, keys, stream);
   // Warm-up: W passes, one call per pass, so every window is full and run() is optimised as a
   // whole (not only by on-stack replacement of one long call). The first pass admits the series.
   const t0 = nowNs();
   for (let p = 0; p < W; p++) sink += impl.run(1);
-  const warmS = (nowNs() - t0) / 1e9;
   const heapDelta = (liveBytes() - before) / series;
-  const runs: number[] = [];
-  for (let r = 0; r < plan.reps; r++) {
-    const start = nowNs();
-    sink += impl.run(passes);
-    runs.push((nowNs() - start) / (passes * series));
-  }
-  const ns = stats(runs);
-  const mem = impl.memory();
-  const bytes = Number.isNaN(mem.bytesPerSeries) ? heapDelta : mem.bytesPerSeries;
-  log(`${name.padEnd(18)} ${String(series).padStart(6)} series: warm-up ${warmS.toFixed(1)} s, ${fmtNs(ns.min)} ns min, ${fmtNs(ns.mean)} ± ${fmtNs(ns.std)} ns`);
+  log(`${name.padEnd(18)} ${String(series).padStart(6)} series: warm-up ${((nowNs() - t0) / 1e9).toFixed(1)} s, heap ${fmtInt(heapDelta)} bytes/series`);
+  return { name, impl, passes, heapDelta, runs: [] };
+}
+
+/** One timed repetition; ns per sample. */
+function timeRep(p: Prepared): number {
+  const start = nowNs();
+  sink += p.impl.run(p.passes);
+  return (nowNs() - start) / (p.passes * p.impl.series);
+}
+
+function toRow(p: Prepared, series: number): CoreRow {
+  const ns = stats(p.runs);
+  const mem = p.impl.memory();
+  const bytes = Number.isNaN(mem.bytesPerSeries) ? p.heapDelta : mem.bytesPerSeries;
+  log(`${p.name.padEnd(18)} ${String(series).padStart(6)} series: ${fmtNs(ns.min)} ns min, ${fmtNs(ns.mean)} ± ${fmtNs(ns.std)} ns`);
   const row: CoreRow = {
-    impl: name,
+    impl: p.name,
     series,
     window: W,
     ns_per_sample: round(ns.min, 2),
@@ -117,13 +127,13 @@ function measure(name: ImplName, keys: readonly Buffer[], stream: ValueStream): 
     ns_min: round(ns.min, 2),
     ns_mean: round(ns.mean, 2),
     ns_std: round(ns.std, 2),
-    reps: plan.reps,
-    samples_per_rep: passes * series,
+    reps: p.runs.length,
+    samples_per_rep: p.passes * series,
     warmup_samples: W * series,
-    heap_delta_bytes_per_series: round(heapDelta, 1),
+    heap_delta_bytes_per_series: round(p.heapDelta, 1),
   };
   for (const [k, v] of Object.entries(mem.extra)) row[k] = round(v, 1);
-  return { impl, ns, row };
+  return row;
 }
 
 function round(x: number, digits: number): number {
@@ -141,6 +151,7 @@ export async function runCoreBench(ctx: CoreBenchContext): Promise<CoreBenchOutc
   if (!hasGc()) log('no global.gc (run with --expose-gc): heap readings include garbage');
 
   const started = Date.now();
+  const loadBefore = loadavg()[0];
   const stream = makeValues(LOG2_VALUES, SEED_VALUES);
   const rows: CoreRow[] = [];
   const notes: string[] = [];
@@ -151,6 +162,7 @@ export async function runCoreBench(ctx: CoreBenchContext): Promise<CoreBenchOutc
     const { keys, keyBytes } = makeKeys(series, SEED_KEYS + series);
     avgKey = keyBytes / series;
     log(`${series} series: keys ${fmtInt(keyBytes)} bytes (${(keyBytes / series).toFixed(1)} per key), ${stream.spikes} spikes in ${stream.values.length} values`);
+    const prepared: Prepared[] = [];
     for (const name of impls) {
       if (name === 'baseline-recompute' && series > 10_000) {
         const at10k = nsAt.get(`${name}@10000`);
@@ -166,13 +178,24 @@ export async function runCoreBench(ctx: CoreBenchContext): Promise<CoreBenchOutc
           continue;
         }
       }
-      const m = measure(name, keys, stream);
-      rows.push(m.row);
-      nsAt.set(`${name}@${series}`, m.ns);
-      collect();
+      prepared.push(prepare(name, keys, stream));
     }
+    // Timed repetitions interleaved across the implementations (one of each per round), so a
+    // change in the machine's load (it is shared) falls on all of them alike.
+    const rounds = Math.max(...prepared.map((p) => PLANS[p.name].reps));
+    for (let r = 0; r < rounds; r++) {
+      for (const p of prepared) if (r < PLANS[p.name].reps) p.runs.push(timeRep(p));
+    }
+    for (const p of prepared) {
+      rows.push(toRow(p, series));
+      nsAt.set(`${p.name}@${series}`, stats(p.runs));
+    }
+    prepared.length = 0;
+    collect();
   }
   const elapsedS = (Date.now() - started) / 1000;
+  // Other processes share the machine: the 1-minute load average says how much (2 = both cores busy).
+  const load = `load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`;
 
   const head = ['impl', 'series', 'W', 'ns/sample min', 'mean ± std', 'reps × samples', 'bytes/series', 'heap Δ/series'];
   const cells = rows.map((r) => [
@@ -236,7 +259,7 @@ export async function runCoreBench(ctx: CoreBenchContext): Promise<CoreBenchOutc
     'Targets:',
     ...targets.map((t) => `  ${t}`),
     '',
-    `sink ${sink.toFixed(0)}; ${elapsedS.toFixed(0)} s`,
+    `sink ${sink.toFixed(0)}; ${elapsedS.toFixed(0)} s; ${load}`,
   ];
   process.stdout.write(out.join('\n') + '\n');
 
@@ -260,7 +283,8 @@ export async function runCoreBench(ctx: CoreBenchContext): Promise<CoreBenchOutc
     '- `baseline-objects`: `key.toString()`, a `Map` to one object per series with running sums about a shift and an array ring (recentred once per W).',
     '- `baseline-recompute`: the same key handling, an array window per series (`push`/`shift`), `simple-statistics` `mean` and `standardDeviation` per sample.',
     '',
-    `Each: built, warmed up with W passes (windows full), then timed; ns per sample over the repetitions as min and mean ± std. ` +
+    `Each implementation is built and warmed up with W passes (windows full), then the timed repetitions run interleaved ` +
+      `(one of each implementation per round, so load from other processes falls on all alike); ns per sample as min and mean ± std. ` +
       `bytes/series: the store's \`allocatedBytes\` / series for the core (slabs with their doubling slack, the key table and the key arena; ` +
       `core-slot: the windows alone), the heap growth for the baselines. heap Δ: V8 heap + external memory after full GCs, before construction to after warm-up.`,
     '',
@@ -273,11 +297,12 @@ export async function runCoreBench(ctx: CoreBenchContext): Promise<CoreBenchOutc
     '',
     ...targets.map((t) => `- ${t.replace(/^(\S+)\s+/, '**$1** ')}`),
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${elapsedS.toFixed(0)} s.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${elapsedS.toFixed(0)} s, ${load}.`,
     '',
     'Reproduce: `npm run bench -- core` (writes `bench/results/core.json` and this section). ' +
       'Profile one case: `npx tsc -p . ; node --expose-gc --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/run.js core --impl=core-key --series=100000`, ' +
-      'then `node dist/bench/core/cpuprofile.js /tmp/prof/*.cpuprofile`.',
+      'then `node dist/bench/core/cpuprofile.js /tmp/prof/*.cpuprofile 20 run` (self and inclusive time per function, as % of the time under `run()`; ' +
+      'add `--no-turbo-inlining` to see the time of inlined callees such as the key lookup).',
     '',
   ].join('\n');
   return { rows, markdown };

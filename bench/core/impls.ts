@@ -63,6 +63,7 @@ export interface ImplMemory {
 
 export interface Impl {
   readonly name: ImplName;
+  readonly series: number;
   /** `passes` passes over every series; returns a value for the sink. */
   run(passes: number): number;
   memory(): ImplMemory;
@@ -92,6 +93,10 @@ class CoreKey implements Impl {
     private readonly keys: readonly Buffer[],
     private readonly stream: ValueStream,
   ) {}
+
+  get series(): number {
+    return this.keys.length;
+  }
 
   run(passes: number): number {
     const det = this.detector;
@@ -142,7 +147,7 @@ class CoreSlot implements Impl {
   private k = 0;
 
   constructor(
-    private readonly series: number,
+    readonly series: number,
     private readonly stream: ValueStream,
   ) {
     this.windows = new RollingWindows(W, series);
@@ -205,6 +210,10 @@ class BaselineObjects implements Impl {
     private readonly keys: readonly Buffer[],
     private readonly stream: ValueStream,
   ) {}
+
+  get series(): number {
+    return this.keys.length;
+  }
 
   run(passes: number): number {
     const map = this.map;
@@ -294,6 +303,10 @@ class BaselineRecompute implements Impl {
     private readonly keys: readonly Buffer[],
     private readonly stream: ValueStream,
   ) {}
+
+  get series(): number {
+    return this.keys.length;
+  }
 
   run(passes: number): number {
     const map = this.map;
