@@ -3,9 +3,13 @@
  * duration or an AbortSignal (whichever comes first), optionally rate-limited. Used by
  * `sigmawatch produce`, the demo and the benchmarks.
  *
- * Throughput comes from batching: records go out in chunks of `batchSize` per `send` (one produce
- * request per broker), with up to `maxInFlight` requests outstanding. On one connection the broker
- * handles requests in order, so a series' records stay in order unless a request is retried.
+ * Throughput comes from batching: records go out in chunks of up to `batchSize` per `send` (one
+ * produce request per broker), with up to `maxInFlight` requests outstanding. kafkajs does not keep
+ * concurrent `send` calls in call order (each awaits metadata and encoding before it writes), so two
+ * chunks in flight together must not hold the same series, or its samples could land out of order:
+ * the records in flight never exceed the series count, and any that many consecutive records (of
+ * the round-robin, or of a compact-multi pass) are distinct series. Chunks are sized so that
+ * `maxInFlight` of them fit in that window.
  * acks = all, no compression, no auto-creation: the topic must exist (the CLI creates it).
  */
 
@@ -41,7 +45,7 @@ export interface ProduceOptions extends GeneratorOptions {
   anomalyRate: number;
   anomalySigma: number;
   seed: number;
-  /** Records per produce request. Default 2000. */
+  /** Records per produce request, at most. Default 2000 (less with few series or a low rate). */
   batchSize?: number;
   /** Produce requests outstanding at once. Default 4. */
   maxInFlight?: number;
@@ -95,8 +99,13 @@ export async function produceLoad(options: ProduceOptions): Promise<ProduceRepor
   const o = checkOptions(options);
   const generator = new TelemetryGenerator(options);
   const points = o.format === 'compact-multi' ? o.pointsPerRecord : 1;
-  const recordsPerChunk =
-    o.rate > 0 ? Math.max(1, Math.min(o.batchSize, Math.floor((o.rate * RATE_CHUNK_MS) / 1000 / points))) : o.batchSize;
+  const n = generator.seriesCount;
+  const window = Math.max(1, Math.ceil(n / o.maxInFlight));
+  const recordsPerChunk = Math.min(
+    o.batchSize,
+    window,
+    o.rate > 0 ? Math.max(1, Math.floor((o.rate * RATE_CHUNK_MS) / 1000 / points)) : Infinity,
+  );
 
   const kafka = new Kafka({
     clientId: o.clientId,
@@ -117,6 +126,7 @@ export async function produceLoad(options: ProduceOptions): Promise<ProduceRepor
   let ackedRecords = 0;
   let failure: unknown;
   const inFlight = new Set<Promise<void>>();
+  let inFlightRecords = 0;
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   const progress = (): ProduceProgress => ({ samples: ackedSamples, records: ackedRecords, anomalies: generator.anomalies.length, seconds: seconds() });
@@ -140,7 +150,11 @@ export async function produceLoad(options: ProduceOptions): Promise<ProduceRepor
       const chunk = source.next(recordsPerChunk, o.samples - sent);
       if (chunk.records.length === 0) throw new Error(`produceLoad: drew an empty chunk with ${o.samples - sent} samples left (a bug)`);
       sent += chunk.samples;
-      while (inFlight.size >= o.maxInFlight) await Promise.race(inFlight);
+      // At most maxInFlight requests, and never one series in two of them (see the file comment).
+      while (inFlight.size >= o.maxInFlight || (inFlight.size > 0 && inFlightRecords + chunk.records.length > n)) {
+        await Promise.race(inFlight);
+      }
+      inFlightRecords += chunk.records.length;
       const request = producer
         .send({ topic: o.topic, acks: -1, compression: CompressionTypes.None, messages: chunk.records as Message[] })
         .then(
@@ -153,7 +167,10 @@ export async function produceLoad(options: ProduceOptions): Promise<ProduceRepor
             failure ??= error;
           },
         )
-        .finally(() => inFlight.delete(request));
+        .finally(() => {
+          inFlight.delete(request);
+          inFlightRecords -= chunk.records.length;
+        });
       inFlight.add(request);
       if (o.rate > 0) await pause(started + (sent / o.rate) * 1000 - performance.now(), o.signal);
     }
