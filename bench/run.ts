@@ -28,6 +28,7 @@ interface BenchEntry {
 const BENCHES: readonly BenchEntry[] = [
   { name: 'core', module: './core/core.bench.js', fn: 'runCoreBench' },
   { name: 'codec', module: './codec/samples.bench.js', fn: 'runSamplesBench' },
+  { name: 'e2e', module: './e2e/e2e.bench.js', fn: 'runE2eBench' },
 ];
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
