@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { AlertReason } from '../core/detector.js';
 import type { Rule } from '../core/rule.js';
 import { formatSeriesId, parseSeriesId } from '../codec/series-id.js';
+import { formatDuration } from '../config/duration.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError, formatPath, type ConfigIssue, type PathSegment } from '../config/errors.js';
 import { bool, duration, int, labelMap, nonEmptyString, oneOf, strict } from '../config/fields.js';
@@ -79,11 +80,11 @@ const REASONS = ['fired', 'repeat', 'severity_changed', 'resolved', 'stale'] as 
 
 const SERIES_HELP = 'a series id like http_latency_seconds{service="api"}';
 
-/** A series id as written (any label order, spaces after commas tolerated) → its canonical form. */
+/** A series id as written (any label order, spaces outside label values) → its canonical form. */
 const seriesId = () =>
   z.string({ error: SERIES_HELP }).transform((text, ctx) => {
     try {
-      const { name, labels } = parseSeriesId(text.replace(/,\s+/g, ',').trim());
+      const { name, labels } = parseSeriesId(withoutSpaces(text));
       return formatSeriesId(name, labels);
     } catch (err) {
       ctx.issues.push({ code: 'custom', message: (err as Error).message, input: text, params: { kind: 'note' } });
@@ -266,7 +267,7 @@ function checkTest(t: ParsedTest, i: number, defaultInterval: number, ruleNames:
       step = c.eval_step;
     } else if (c.eval_time !== undefined) {
       if (c.eval_time % intervalMs !== 0) {
-        problem(at('alert_rule_test', j, 'eval_time'), `must be a whole number of steps (a multiple of the interval, ${intervalMs} ms), got ${c.eval_time} ms`);
+        problem(at('alert_rule_test', j, 'eval_time'), `must be a whole number of steps (a multiple of the interval, ${formatDuration(intervalMs)}), got ${formatDuration(c.eval_time)}`);
       } else step = c.eval_time / intervalMs;
     } else {
       problem(at('alert_rule_test', j), 'needs eval_step (a step number from 0) or eval_time (a duration from 0)');
@@ -312,6 +313,26 @@ function expected(a: z.output<typeof expectedAlert>): ExpectedAlert {
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
   if (starts_at_step !== undefined) out.startsAtStep = starts_at_step;
   return out as ExpectedAlert;
+}
+
+/**
+ * `m{a="x y", b="1"}` → `m{a="x y",b="1"}`: promtool's series are written with spaces after
+ * commas; series ids have none. Whitespace inside quoted label values is kept.
+ */
+function withoutSpaces(text: string): string {
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted && c === '\\') {
+      out += c + (text[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    if (quoted || !/\s/.test(c)) out += c;
+  }
+  return out;
 }
 
 /** Relative to the working directory when below it: shorter in messages. */
