@@ -170,17 +170,13 @@ function durationFlag(name: string, text: string | undefined, minMs: number): nu
 
 async function produce(flags: ProduceFlags, config: Config): Promise<number> {
   const topic = flags.topic ?? config.kafka.topics.metrics;
-  // Open the anomalies file first: a bad path should fail before any sample is sent.
-  const anomaliesFd = flags.anomaliesFile === undefined ? undefined : openSync(flags.anomaliesFile, 'w');
   const progress = new Progress();
   const say = (line: string) => {
     progress.clear();
     process.stderr.write(`${line}\n`);
   };
-  const resolved = await resolveBrokers(config.kafka.brokers, { log: (line) => say(`broker: ${line}`) });
-  if (resolved.source === 'started') {
-    say(`produce: started a local broker at ${resolved.brokers.join(',')} for this run; it stops (with its data) when produce exits. Use 'sigmawatch broker start' for one that stays.`);
-  }
+  // Signals first: a Ctrl-C while a local broker starts must still stop it (resolved.stop below).
+  // `once`: a second Ctrl-C gets node's default handling and ends the process at once.
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     say(`produce: ${signal}: stopping (sending what is in flight)`);
@@ -188,7 +184,15 @@ async function produce(flags: ProduceFlags, config: Config): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let anomaliesFd: number | undefined;
+  let resolved: Awaited<ReturnType<typeof resolveBrokers>> | undefined;
   try {
+    // Open the anomalies file first: a bad path should fail before any sample is sent.
+    if (flags.anomaliesFile !== undefined) anomaliesFd = openSync(flags.anomaliesFile, 'w');
+    resolved = await resolveBrokers(config.kafka.brokers, { log: (line) => say(`broker: ${line}`) });
+    if (resolved.source === 'started') {
+      say(`produce: started a local broker at ${resolved.brokers.join(',')} for this run; it stops (with its data) when produce exits. Use 'sigmawatch broker start' for one that stays.`);
+    }
     const created = await ensureTopic(resolved.brokers, topic, config);
     if (created === null) {
       say(
@@ -199,6 +203,8 @@ async function produce(flags: ProduceFlags, config: Config): Promise<number> {
     }
     if (created) say(`produce: created topic ${topic} (${config.kafka.partitions} partitions, replication ${config.kafka.replicationFactor})`);
 
+    // kafkajs says a few things at info on every connect; a load generator's stderr is for the
+    // summary, so its client logs from warn up unless a more verbose level is configured.
     const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, name: 'produce', destination: process.stderr });
     const report = await produceLoad({
       brokers: resolved.brokers,
@@ -230,7 +236,7 @@ async function produce(flags: ProduceFlags, config: Config): Promise<number> {
     process.off('SIGTERM', onSignal);
     if (anomaliesFd !== undefined) closeSync(anomaliesFd);
     progress.clear();
-    await resolved.stop();
+    await resolved?.stop();
   }
 }
 

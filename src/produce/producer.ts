@@ -45,7 +45,7 @@ export interface ProduceOptions extends GeneratorOptions {
   anomalyRate: number;
   anomalySigma: number;
   seed: number;
-  /** Records per produce request, at most. Default 2000 (less with few series or a low rate). */
+  /** Records per produce request, at most. Default 1000 (less with few series or a low rate). */
   batchSize?: number;
   /** Produce requests outstanding at once. Default 4. */
   maxInFlight?: number;
@@ -88,7 +88,7 @@ export interface ProduceReport {
 export const PRODUCE_DEFAULTS = {
   clientId: 'sigmawatch-produce',
   pointsPerRecord: 10,
-  batchSize: 2000,
+  batchSize: 1000,
   maxInFlight: 4,
 } as const;
 
