@@ -6,7 +6,7 @@
  * refused (the caller counts them) so memory stays bounded. Series idle for longer than a given
  * time (on sample timestamps, passed in) are evicted and their slots reused.
  */
-import { KeyTable } from './key-table.js';
+import { KeyTable, MAX_SLOTS } from './key-table.js';
 import { RollingWindows, growF64 } from './window.js';
 import { Snapshot, SnapshotReader } from './snapshot.js';
 
@@ -42,8 +42,8 @@ export class SeriesStore {
 
   constructor(opts: StoreOptions) {
     const { stride, maxSeries } = opts;
-    if (!Number.isInteger(maxSeries) || maxSeries < 1) {
-      throw new RangeError(`maxSeries must be a positive integer, got ${maxSeries}`);
+    if (!Number.isInteger(maxSeries) || maxSeries < 1 || maxSeries > MAX_SLOTS) {
+      throw new RangeError(`maxSeries must be an integer from 1 to ${MAX_SLOTS}, got ${maxSeries}`);
     }
     const capacity = Math.max(1, Math.min(opts.initialCapacity ?? 1024, maxSeries));
     this.stride = stride;
@@ -87,10 +87,7 @@ export class SeriesStore {
     return this.keys.find(key, start, end);
   }
 
-  /**
-   * Adds a series; returns its slot, or -1 when the store already holds maxSeries series.
-   * Call find() with the same key just before (its hash is reused).
-   */
+  /** Adds a series (not present: find() it first); returns its slot, or -1 when the store holds maxSeries series. */
   insert(key: Uint8Array, start: number, end: number, rule: number, window: number, shortWindow: number): number {
     let slot: number;
     if (this.freeCount > 0) {
@@ -177,7 +174,7 @@ export class SeriesStore {
     for (let slot = 0; slot < this.fresh; slot++) {
       if (this.alive[slot] !== 1) continue;
       keyBytes.push(this.keys.keyOf(slot));
-      keyLengths[slot] = this.keys.lengths[slot];
+      keyLengths[slot] = this.keys.lengthOf(slot);
     }
     s.add('keyLengths', keyLengths);
     s.add('keys', concat(keyBytes));
@@ -199,7 +196,6 @@ export class SeriesStore {
     for (let slot = 0; slot < meta.fresh; slot++) {
       if (store.alive[slot] !== 1) continue;
       const end = offset + keyLengths[slot];
-      store.keys.find(keys, offset, end);
       store.keys.insert(keys, offset, end, slot);
       offset = end;
     }
@@ -213,6 +209,7 @@ const SLOT_SLABS = [
   'window',
   'shortWindow',
   'shift',
+  'shortShift',
   'sum',
   'sumSq',
   'shortSum',
