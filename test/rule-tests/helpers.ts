@@ -1,12 +1,13 @@
 /** Shared by the rule-test tests: test files written to a temporary directory. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadRuleTestFile, type RuleTestFile } from '../../src/rule-tests/test-file.js';
 
 export const dir = mkdtempSync(join(tmpdir(), 'sigmawatch-rule-tests-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 /** Writes `text` to `name` (default: a fresh *.test.yaml) in the temporary directory; returns its path. */
