@@ -131,6 +131,7 @@ export async function produceLoad(options: ProduceOptions): Promise<ProduceRepor
   const seconds = () => (performance.now() - started) / 1000;
   const progress = (): ProduceProgress => ({ samples: ackedSamples, records: ackedRecords, anomalies: generator.anomalies.length, seconds: seconds() });
   let stoppedBy: ProduceReport['stoppedBy'] = 'samples';
+  let secs = 0;
 
   try {
     for (;;) {
@@ -175,13 +176,13 @@ export async function produceLoad(options: ProduceOptions): Promise<ProduceRepor
       if (o.rate > 0) await pause(started + (sent / o.rate) * 1000 - performance.now(), o.signal);
     }
     await Promise.all(inFlight);
+    secs = seconds(); // to the last acknowledgement, without the disconnect
   } finally {
     await Promise.allSettled(inFlight);
     await producer.disconnect();
   }
   if (failure !== undefined) throw explain(failure, o.topic);
 
-  const secs = seconds();
   return {
     samples: ackedSamples,
     records: ackedRecords,
