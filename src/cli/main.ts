@@ -30,6 +30,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   broker: async () => (await import('./broker.js')).brokerCommand,
   run: async () => (await import('./run.js')).runCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
+  'test-rules': async () => (await import('./test-rules.js')).testRulesCommand,
+  produce: async () => (await import('./produce.js')).produceCommand,
 };
 
 function version(): string {

@@ -162,6 +162,38 @@ export class Detector {
 
   /** Scores one sample of the series whose id is key[start, end). */
   observe(key: Uint8Array, start: number, end: number, ts: number, x: number): Outcome {
+    const slot = this.slotOf(key, start, end);
+    return slot >= 0 ? this.observeSlot(slot, ts, x) : this.unplaced(slot, 1);
+  }
+
+  /**
+   * Scores `count` points of one series (a multi-point record): the key is looked up once.
+   * Adds each point's outcome to `outcomes` (indexed by Outcome); stops at the first rejected
+   * value and returns Outcome.RejectedValue, or returns Outcome.BadKey, else -1.
+   */
+  observePoints(key: Uint8Array, start: number, end: number, ts: Float64Array, values: Float64Array, count: number, outcomes: Float64Array): number {
+    const slot = this.slotOf(key, start, end);
+    if (slot < 0) {
+      const o = this.unplaced(slot, count);
+      outcomes[o] += count;
+      return o === Outcome.BadKey ? o : -1;
+    }
+    for (let i = 0; i < count; i++) {
+      const o = this.observeSlot(slot, ts[i], values[i]);
+      outcomes[o]++;
+      if (o === Outcome.RejectedValue) return o;
+    }
+    return -1;
+  }
+
+  /** The slot of key[start, end), admitting a new series; -1 when refused (store full), -2 for a malformed key. */
+  slotOf(key: Uint8Array, start: number, end: number): number {
+    const slot = this.store.find(key, start, end);
+    return slot >= 0 ? slot : this.admit(key, start, end);
+  }
+
+  /** Scores one sample of the series in `slot` (from slotOf). */
+  observeSlot(slot: number, ts: number, x: number): Outcome {
     const c = this.counters;
     c.samples++;
     if (!(x === x) || x > MAX_ABS_VALUE || x < -MAX_ABS_VALUE) {
@@ -169,12 +201,8 @@ export class Detector {
       return Outcome.RejectedValue;
     }
     const store = this.store;
-    let slot = store.find(key, start, end);
-    if (slot < 0) {
-      slot = this.admit(key, start, end);
-      if (slot < 0) return slot === -1 ? Outcome.Refused : Outcome.BadKey;
-    }
     store.lastSeen[slot] = ts;
+    this.lifecycle.lastValue[slot] = x;
     const r = store.rule[slot];
     if (r === NO_RULE) {
       c.noRule++;
@@ -226,10 +254,7 @@ export class Detector {
     const n = this.store.evictIdle(now - idleMs, (slot) => {
       const r = this.store.rule[slot];
       if (r === NO_RULE) return;
-      const wasFiring = this.lifecycle.state[slot] === FIRING;
-      const w = this.store.windows;
-      const last = w.count[slot] > 0 ? w.ring[slot * w.stride + ((w.head[slot] || w.window[slot]) - 1)] : NaN;
-      if (wasFiring) this.emitStale(slot, this.params[r], now, last);
+      if (this.lifecycle.state[slot] === FIRING) this.emitStale(slot, this.params[r], now, this.lifecycle.lastValue[slot]);
       this.lifecycle.reset(slot);
     });
     this.counters.evicted += n;
@@ -249,14 +274,24 @@ export class Detector {
     return this.params.map((p) => p.rule);
   }
 
+  /** Counts `n` samples that found no slot; returns their outcome. */
+  private unplaced(code: number, n: number): Outcome {
+    const c = this.counters;
+    c.samples += n;
+    if (code === -1) {
+      c.refused += n;
+      return Outcome.Refused;
+    }
+    c.badKeys += n;
+    return Outcome.BadKey;
+  }
+
   /** Returns the new slot, -1 when refused (store full), -2 for a malformed key. */
   private admit(key: Uint8Array, start: number, end: number): number {
-    const c = this.counters;
     let labels: SeriesLabels;
     try {
       labels = this.parseKey(this.decoder.decode(key.subarray(start, end)));
     } catch {
-      c.badKeys++;
       return -2;
     }
     let r = NO_RULE;
@@ -268,10 +303,7 @@ export class Detector {
     }
     const p = r === NO_RULE ? undefined : this.params[r];
     const slot = this.store.insert(key, start, end, r, p?.window ?? 2, p?.shortWindow ?? 1);
-    if (slot < 0) {
-      c.refused++;
-      return -1;
-    }
+    if (slot < 0) return -1;
     if (this.lifecycle.capacity < this.store.capacity) this.lifecycle.grow(this.store.capacity);
     this.lifecycle.reset(slot);
     return slot;

@@ -63,6 +63,8 @@ export class AlertLifecycle {
   lastSentAt: Float64Array;
   /** First clear sample while firing (keep_firing_for counts from here). */
   clearSince: Float64Array;
+  /** The series' last value (a stale alert reports it; the window may have excluded it). */
+  lastValue: Float64Array;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -74,9 +76,10 @@ export class AlertLifecycle {
     this.firedAt = new Float64Array(capacity);
     this.lastSentAt = new Float64Array(capacity);
     this.clearSince = new Float64Array(capacity);
+    this.lastValue = new Float64Array(capacity);
   }
 
-  static readonly bytesPerSlot = 1 + 1 + 4 + 4 + 8 * 4;
+  static readonly bytesPerSlot = 1 + 1 + 4 + 4 + 8 * 5;
 
   grow(capacity: number): void {
     const u8 = (a: Uint8Array) => {
@@ -97,6 +100,7 @@ export class AlertLifecycle {
     this.firedAt = growF64(this.firedAt, capacity);
     this.lastSentAt = growF64(this.lastSentAt, capacity);
     this.clearSince = growF64(this.clearSince, capacity);
+    this.lastValue = growF64(this.lastValue, capacity);
     this.capacity = capacity;
   }
 

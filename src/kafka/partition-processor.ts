@@ -59,24 +59,14 @@ export class PartitionProcessor {
     let key: Uint8Array;
     if (batch.derivedKey !== null && (m.key === null || m.key.length === 0)) key = this.encoder.encode(batch.derivedKey);
     else key = m.key!;
-    const d = this.detector;
-    const out = this.outcomes;
     const n = batch.count;
     const ts = batch.ts;
-    const values = batch.values;
-    for (let i = 0; i < n; i++) {
-      const t = ts[i];
-      if (t > this.maxTs) this.maxTs = t;
-      const outcome = d.observe(key, 0, key.length, t, values[i]);
-      out[outcome]++;
-      if (outcome === Outcome.BadKey) {
-        this.deadLetter(m, 'bad_key', `record key is not a valid series id: ${JSON.stringify(String(m.key))}`);
-        return;
-      }
-      if (outcome === Outcome.RejectedValue) {
-        this.deadLetter(m, 'value_out_of_range', `value ${values[i]} is beyond ±1e150 (its square overflows)`);
-        return;
-      }
+    for (let i = 0; i < n; i++) if (ts[i] > this.maxTs) this.maxTs = ts[i];
+    const failed = this.detector.observePoints(key, 0, key.length, ts, batch.values, n, this.outcomes);
+    if (failed === Outcome.BadKey) {
+      this.deadLetter(m, 'bad_key', `record key is not a valid series id: ${JSON.stringify(String(m.key))}`);
+    } else if (failed === Outcome.RejectedValue) {
+      this.deadLetter(m, 'value_out_of_range', 'a value is beyond ±1e150 (its square overflows the statistics)');
     }
   }
 
