@@ -214,7 +214,7 @@ export async function runCoreBench(ctx: CoreBenchContext): Promise<CoreBenchOutc
   const memLines = [
     `Target: at most 8·W + 64 = ${TARGET_BYTES} bytes per series.`,
     `Structural (slab bytes per slot, keys excluded): SeriesStore.bytesPerSlot(${W}) = ${storeSlot} ` +
-      `(ring ${8 * W} + ${storeSlot - 8 * W} of statistics, key table, lastSeen, rule, alive, free list); ` +
+      `(ring ${8 * W} + ${storeSlot - 8 * W} of statistics, key table, lastSeen, rule, free list); ` +
       `+ AlertLifecycle.bytesPerSlot ${lcSlot} = ${storeSlot + lcSlot}.`,
   ];
   for (const r of rows.filter((x) => x.impl === 'core-key')) {

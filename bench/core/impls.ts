@@ -150,7 +150,8 @@ class CoreSlot implements Impl {
     readonly series: number,
     private readonly stream: ValueStream,
   ) {
-    this.windows = new RollingWindows(W, series);
+    // As the detector keeps them for a rule without multi_window: no short-window slabs.
+    this.windows = new RollingWindows(W, series, false);
     for (let s = 0; s < series; s++) this.windows.reset(s, W, SHORT_W);
   }
 
@@ -178,10 +179,10 @@ class CoreSlot implements Impl {
 
   memory(): ImplMemory {
     const w = this.windows;
-    const allocated = w.ring.byteLength + w.capacity * (RollingWindows.bytesPerSlot(W) - 8 * W);
+    const allocated = w.ring.byteLength + w.capacity * (RollingWindows.bytesPerSlot(W, false) - 8 * W);
     return {
       bytesPerSeries: allocated / this.series,
-      extra: { capacity: w.capacity, windows_bytes_per_slot: RollingWindows.bytesPerSlot(W) },
+      extra: { capacity: w.capacity, windows_bytes_per_slot: RollingWindows.bytesPerSlot(W, false) },
     };
   }
 }

@@ -155,7 +155,12 @@ export class Detector {
     this.params = opts.rules.map((r) => new RuleParams(r));
     this.counters = new DetectorCounters(opts.rules.length);
     const stride = Math.max(2, ...opts.rules.map((r) => r.window));
-    this.store = new SeriesStore({ stride, maxSeries: opts.maxSeries, initialCapacity: opts.initialCapacity });
+    this.store = new SeriesStore({
+      stride,
+      maxSeries: opts.maxSeries,
+      initialCapacity: opts.initialCapacity,
+      withShort: opts.rules.some((r) => r.multiWindow),
+    });
     this.lifecycle = new AlertLifecycle(this.store.capacity);
     this.parseKey = opts.parseKey;
   }

@@ -17,6 +17,8 @@ export interface StoreOptions {
   readonly maxSeries: number;
   /** Slots allocated up front; grows by doubling. */
   readonly initialCapacity?: number;
+  /** Keep short-window statistics (multi-window rules need them). Default true. */
+  readonly withShort?: boolean;
 }
 
 /** `rule` value of a series that no rule matches: remembered so its labels are not parsed again. */
@@ -32,8 +34,6 @@ export class SeriesStore {
   lastSeen: Float64Array;
   /** Index of the rule that applies to the slot, or NO_RULE. */
   rule: Uint8Array;
-  /** 1 while the slot holds a series. */
-  alive: Uint8Array;
   capacity: number;
   /** Slots below this have been handed out at least once. */
   private fresh = 0;
@@ -50,11 +50,15 @@ export class SeriesStore {
     this.maxSeries = maxSeries;
     this.capacity = capacity;
     this.keys = new KeyTable(capacity);
-    this.windows = new RollingWindows(stride, capacity);
+    this.windows = new RollingWindows(stride, capacity, opts.withShort ?? true);
     this.lastSeen = new Float64Array(capacity);
     this.rule = new Uint8Array(capacity);
-    this.alive = new Uint8Array(capacity);
     this.free = new Int32Array(capacity);
+  }
+
+  /** Whether the slot holds a series (a held key is never empty). */
+  isAlive(slot: number): boolean {
+    return this.keys.lengthOf(slot) !== 0;
   }
 
   /** Live series. */
@@ -63,8 +67,8 @@ export class SeriesStore {
   }
 
   /** Slab bytes per slot, excluding key bytes: the structural cost of one series. */
-  static bytesPerSlot(stride: number): number {
-    return RollingWindows.bytesPerSlot(stride) + KeyTable.bytesPerSlot() + 8 + 1 + 1 + 4;
+  static bytesPerSlot(stride: number, withShort = false): number {
+    return RollingWindows.bytesPerSlot(stride, withShort) + KeyTable.bytesPerSlot() + 8 + 1 + 4;
   }
 
   /** Bytes allocated now, key arena included. */
@@ -72,12 +76,11 @@ export class SeriesStore {
     const w = this.windows;
     return (
       w.ring.byteLength +
-      w.capacity * (RollingWindows.bytesPerSlot(this.stride) - 8 * this.stride) +
+      w.capacity * (RollingWindows.bytesPerSlot(this.stride, w.withShort) - 8 * this.stride) +
       this.keys.tableBytes +
       this.keys.arenaBytes +
       this.lastSeen.byteLength +
       this.rule.byteLength +
-      this.alive.byteLength +
       this.free.byteLength
     );
   }
@@ -102,15 +105,13 @@ export class SeriesStore {
     this.keys.insert(key, start, end, slot);
     this.windows.reset(slot, window, shortWindow);
     this.rule[slot] = rule;
-    this.alive[slot] = 1;
     this.lastSeen[slot] = -Infinity;
     return slot;
   }
 
   remove(slot: number): void {
-    if (this.alive[slot] === 0) return;
+    if (!this.isAlive(slot)) return;
     this.keys.remove(slot);
-    this.alive[slot] = 0;
     this.free[this.freeCount++] = slot;
   }
 
@@ -121,7 +122,7 @@ export class SeriesStore {
   evictIdle(cutoff: number, beforeEvict?: (slot: number) => void): number {
     let evicted = 0;
     for (let slot = 0; slot < this.fresh; slot++) {
-      if (this.alive[slot] === 1 && this.lastSeen[slot] < cutoff) {
+      if (this.isAlive(slot) && this.lastSeen[slot] < cutoff) {
         beforeEvict?.(slot);
         this.remove(slot);
         evicted++;
@@ -137,7 +138,7 @@ export class SeriesStore {
 
   /** Calls fn for every live slot. */
   forEach(fn: (slot: number) => void): void {
-    for (let slot = 0; slot < this.fresh; slot++) if (this.alive[slot] === 1) fn(slot);
+    for (let slot = 0; slot < this.fresh; slot++) if (this.isAlive(slot)) fn(slot);
   }
 
   private grow(capacity: number): void {
@@ -147,9 +148,6 @@ export class SeriesStore {
     const rule = new Uint8Array(capacity);
     rule.set(this.rule);
     this.rule = rule;
-    const alive = new Uint8Array(capacity);
-    alive.set(this.alive);
-    this.alive = alive;
     const free = new Int32Array(capacity);
     free.set(this.free);
     this.free = free;
@@ -165,14 +163,15 @@ export class SeriesStore {
       capacity: this.capacity,
       fresh: this.fresh,
       freeCount: this.freeCount,
+      withShort: this.windows.withShort,
     });
     s.add('ring', w.ring.subarray(0, this.fresh * this.stride));
-    for (const name of SLOT_SLABS) s.add(name, slabOf(this, name).subarray(0, this.fresh));
+    for (const name of SLOT_SLABS) s.add(name, slabOf(this, name).subarray(0, Math.min(this.fresh, slabOf(this, name).length)));
     s.add('free', this.free.subarray(0, this.freeCount));
     const keyBytes: Uint8Array[] = [];
     const keyLengths = new Uint32Array(this.fresh);
     for (let slot = 0; slot < this.fresh; slot++) {
-      if (this.alive[slot] !== 1) continue;
+      if (!this.isAlive(slot)) continue;
       keyBytes.push(this.keys.keyOf(slot));
       keyLengths[slot] = this.keys.lengthOf(slot);
     }
@@ -183,8 +182,8 @@ export class SeriesStore {
 
   static restore(bytes: Uint8Array): SeriesStore {
     const r = new SnapshotReader(bytes, 'SeriesStore', 1);
-    const meta = r.meta as { stride: number; maxSeries: number; capacity: number; fresh: number; freeCount: number };
-    const store = new SeriesStore({ stride: meta.stride, maxSeries: meta.maxSeries, initialCapacity: meta.capacity });
+    const meta = r.meta as { stride: number; maxSeries: number; capacity: number; fresh: number; freeCount: number; withShort: boolean };
+    const store = new SeriesStore({ stride: meta.stride, maxSeries: meta.maxSeries, initialCapacity: meta.capacity, withShort: meta.withShort });
     store.windows.ring.set(r.f64('ring'));
     for (const name of SLOT_SLABS) slabOf(store, name).set(r.get(name) as never);
     store.free.set(r.i32('free'));
@@ -194,7 +193,7 @@ export class SeriesStore {
     const keys = r.u8('keys');
     let offset = 0;
     for (let slot = 0; slot < meta.fresh; slot++) {
-      if (store.alive[slot] !== 1) continue;
+      if (keyLengths[slot] === 0) continue;
       const end = offset + keyLengths[slot];
       store.keys.insert(keys, offset, end, slot);
       offset = end;
@@ -216,7 +215,6 @@ const SLOT_SLABS = [
   'shortSumSq',
   'lastSeen',
   'rule',
-  'alive',
 ] as const;
 type SlotSlab = (typeof SLOT_SLABS)[number];
 
@@ -226,8 +224,6 @@ function slabOf(store: SeriesStore, name: SlotSlab): Float64Array | Uint16Array 
       return store.lastSeen;
     case 'rule':
       return store.rule;
-    case 'alive':
-      return store.alive;
     default:
       return store.windows[name];
   }

@@ -31,6 +31,11 @@ function imprecise(sum: number, sumSq: number, n: number, exit: number): boolean
 export class RollingWindows {
   /** Ring length reserved per slot: the largest W any slot may use. */
   readonly stride: number;
+  /**
+   * Whether the short-window statistics are kept. Only multi-window rules read them, so a store
+   * without such rules skips their slabs (26 bytes per slot) and their work per push.
+   */
+  readonly withShort: boolean;
   capacity: number;
 
   /** ring[slot * stride + i], i < window[slot] */
@@ -51,42 +56,45 @@ export class RollingWindows {
   shortSum: Float64Array;
   shortSumSq: Float64Array;
 
-  constructor(stride: number, capacity: number) {
+  constructor(stride: number, capacity: number, withShort = true) {
     if (!Number.isInteger(stride) || stride < 2 || stride > 65535) {
       throw new RangeError(`window stride must be an integer in [2, 65535], got ${stride}`);
     }
     this.stride = stride;
+    this.withShort = withShort;
     this.capacity = capacity;
+    const short = withShort ? capacity : 0;
     this.ring = new Float64Array(capacity * stride);
     this.head = new Uint16Array(capacity);
     this.count = new Uint16Array(capacity);
     this.window = new Uint16Array(capacity);
-    this.shortWindow = new Uint16Array(capacity);
+    this.shortWindow = new Uint16Array(short);
     this.shift = new Float64Array(capacity);
-    this.shortShift = new Float64Array(capacity);
+    this.shortShift = new Float64Array(short);
     this.sum = new Float64Array(capacity);
     this.sumSq = new Float64Array(capacity);
-    this.shortSum = new Float64Array(capacity);
-    this.shortSumSq = new Float64Array(capacity);
+    this.shortSum = new Float64Array(short);
+    this.shortSumSq = new Float64Array(short);
   }
 
   /** Bytes of slab memory per slot. */
-  static bytesPerSlot(stride: number): number {
-    return 8 * stride + 2 * 4 + 8 * 6;
+  static bytesPerSlot(stride: number, withShort = true): number {
+    return 8 * stride + 2 * 3 + 8 * 3 + (withShort ? 2 + 8 * 3 : 0);
   }
 
   grow(capacity: number): void {
+    const short = this.withShort ? capacity : 0;
     this.ring = growF64(this.ring, capacity * this.stride);
     this.head = growU16(this.head, capacity);
     this.count = growU16(this.count, capacity);
     this.window = growU16(this.window, capacity);
-    this.shortWindow = growU16(this.shortWindow, capacity);
+    this.shortWindow = growU16(this.shortWindow, short);
     this.shift = growF64(this.shift, capacity);
-    this.shortShift = growF64(this.shortShift, capacity);
+    this.shortShift = growF64(this.shortShift, short);
     this.sum = growF64(this.sum, capacity);
     this.sumSq = growF64(this.sumSq, capacity);
-    this.shortSum = growF64(this.shortSum, capacity);
-    this.shortSumSq = growF64(this.shortSumSq, capacity);
+    this.shortSum = growF64(this.shortSum, short);
+    this.shortSumSq = growF64(this.shortSumSq, short);
     this.capacity = capacity;
   }
 
@@ -95,42 +103,26 @@ export class RollingWindows {
     this.head[slot] = 0;
     this.count[slot] = 0;
     this.window[slot] = window;
-    this.shortWindow[slot] = shortWindow;
     this.shift[slot] = 0;
-    this.shortShift[slot] = 0;
     this.sum[slot] = 0;
     this.sumSq[slot] = 0;
-    this.shortSum[slot] = 0;
-    this.shortSumSq[slot] = 0;
+    if (this.withShort) {
+      this.shortWindow[slot] = shortWindow;
+      this.shortShift[slot] = 0;
+      this.shortSum[slot] = 0;
+      this.shortSumSq[slot] = 0;
+    }
   }
 
   /** Adds x to the slot's window, evicting the oldest value once full. O(1) amortised. */
   push(slot: number, x: number): void {
     const ring = this.ring;
     const w = this.window[slot];
-    const ws = this.shortWindow[slot];
     const base = slot * this.stride;
     let h = this.head[slot];
     let n = this.count[slot];
-    if (n === 0) {
-      this.shift[slot] = x;
-      this.shortShift[slot] = x;
-    }
-
-    // Short window: the value leaving it sits Ws places behind the head.
-    const ks = this.shortShift[slot];
-    const ds = x - ks;
-    let shortExit = 0;
-    if (n >= ws) {
-      let i = h - ws;
-      if (i < 0) i += w;
-      shortExit = ring[base + i] - ks;
-      this.shortSum[slot] += ds - shortExit;
-      this.shortSumSq[slot] += ds * ds - shortExit * shortExit;
-    } else {
-      this.shortSum[slot] += ds;
-      this.shortSumSq[slot] += ds * ds;
-    }
+    if (n === 0) this.shift[slot] = x;
+    const shortExit = this.withShort ? this.pushShort(slot, x, base, h, n, w) : 0;
 
     const k = this.shift[slot];
     const d = x - k;
@@ -151,10 +143,31 @@ export class RollingWindows {
 
     if (h === 0 || imprecise(this.sum[slot], this.sumSq[slot], n, exit)) {
       this.recompute(slot);
-    } else {
+    } else if (this.withShort) {
+      const ws = this.shortWindow[slot];
       const ns = n < ws ? n : ws;
       if (imprecise(this.shortSum[slot], this.shortSumSq[slot], ns, shortExit)) this.recomputeShort(slot);
     }
+  }
+
+  /** The short window's part of push(), before x is written; returns the deviation that left it. */
+  private pushShort(slot: number, x: number, base: number, h: number, n: number, w: number): number {
+    const ws = this.shortWindow[slot];
+    if (n === 0) this.shortShift[slot] = x;
+    const ks = this.shortShift[slot];
+    const ds = x - ks;
+    if (n < ws) {
+      this.shortSum[slot] += ds;
+      this.shortSumSq[slot] += ds * ds;
+      return 0;
+    }
+    // The value leaving the short window sits Ws places behind the head.
+    let i = h - ws;
+    if (i < 0) i += w;
+    const exit = this.ring[base + i] - ks;
+    this.shortSum[slot] += ds - exit;
+    this.shortSumSq[slot] += ds * ds - exit * exit;
+    return exit;
   }
 
   /** Exact two-pass statistics over the ring; re-centres both shifts on their means. */
@@ -178,7 +191,7 @@ export class RollingWindows {
     this.shift[slot] = k;
     this.sum[slot] = s;
     this.sumSq[slot] = ss;
-    this.recomputeShort(slot);
+    if (this.withShort) this.recomputeShort(slot);
   }
 
   /** Exact two-pass statistics over the last min(count, Ws) values. O(Ws). */
@@ -223,7 +236,9 @@ export class RollingWindows {
     return v > 0 ? v : 0;
   }
 
+  /** Samples in the short window (0 when short statistics are not kept). */
   shortCount(slot: number): number {
+    if (!this.withShort) return 0;
     const n = this.count[slot];
     const ws = this.shortWindow[slot];
     return n < ws ? n : ws;
@@ -263,13 +278,15 @@ export class RollingWindows {
     this.head[to] = this.head[from];
     this.count[to] = this.count[from];
     this.window[to] = this.window[from];
-    this.shortWindow[to] = this.shortWindow[from];
     this.shift[to] = this.shift[from];
-    this.shortShift[to] = this.shortShift[from];
     this.sum[to] = this.sum[from];
     this.sumSq[to] = this.sumSq[from];
-    this.shortSum[to] = this.shortSum[from];
-    this.shortSumSq[to] = this.shortSumSq[from];
+    if (this.withShort) {
+      this.shortWindow[to] = this.shortWindow[from];
+      this.shortShift[to] = this.shortShift[from];
+      this.shortSum[to] = this.shortSum[from];
+      this.shortSumSq[to] = this.shortSumSq[from];
+    }
   }
 }
 

@@ -100,7 +100,7 @@ test('snapshot/restore reproduces every slab and the scores that follow', () => 
     assert.deepEqual(b.windows[name].subarray(0, 300 * (name === 'ring' ? 16 : 1)), a.windows[name].subarray(0, 300 * (name === 'ring' ? 16 : 1)), name);
   }
   assert.deepEqual(b.lastSeen.subarray(0, 300), a.lastSeen.subarray(0, 300));
-  assert.deepEqual(b.alive.subarray(0, 300), a.alive.subarray(0, 300));
+  for (let slot = 0; slot < 300; slot++) assert.equal(b.isAlive(slot), a.isAlive(slot));
   keys.forEach((k) => assert.equal(b.find(k), a.find(k)));
   // The same future gives the same statistics, bit for bit, and new series land in the same slots.
   for (let round = 0; round < 25; round++) {
