@@ -37,8 +37,8 @@ At a listed step, the alert events of that step must pair one to one with the ex
 in any order; each expected alert is checked on the fields it gives (status, reason, severity,
 rule, series, name, labels, annotations, value, starts_at_step; labels and annotations as whole
 maps). By default (strict: true) a step that is not listed must have no events at all; with
-strict: false only listed steps are checked, as promtool does. Full reference:
-src/rule-tests/README.md.
+strict: false only listed steps are checked, as promtool does. Full reference: the
+"Rule tests" section of README.md.
 
 Options:
   -v, --verbose   print every alert event of every test, as YAML ready to paste into alerts:

@@ -1,6 +1,6 @@
 /**
  * Alert events on the alerts topic (key = series id): the type, a deterministic id, and the JSON /
- * msgpack encodings. The schema, field by field, is in FORMATS.md; keep the two in step.
+ * msgpack encodings. The schema, field by field, is in README.md (Wire formats); keep the two in step.
  *
  * Both encodings write the fields in the order of `AlertEvent` below and leave out `endsAt` and
  * `reason` when absent. Times are Unix ms numbers only (no ISO duplicates: one representation
@@ -38,7 +38,7 @@ export interface AlertEvent {
   z: number;
   /** Samples in the window the score was computed on. */
   window: number;
-  /** When the episode started firing (pending → firing), Unix ms. */
+  /** When the episode began: its first breaching sample (with `for`, before it fired), Unix ms; part of `id`. */
   startsAt: number;
   /** Resolved events only: when it resolved, Unix ms. */
   endsAt?: number;

@@ -1,6 +1,6 @@
 /**
  * Sample records on the metrics topic: the decoder on the hot path, and (in `sample-encoders.ts`,
- * re-exported here) the encoders for the load generator and tests. Formats: see FORMATS.md.
+ * re-exported here) the encoders for the load generator and tests. Formats: README.md, "Wire formats".
  *
  * Dispatch is on the first byte of the value (`FORMAT_BY_FIRST_BYTE`):
  * - msgpack array (0x90–0x9f, 0xdc, 0xdd) → compact: `[ts, value]` or `[[ts, value], ...]`,
