@@ -7,6 +7,7 @@ import { mean, standardDeviation } from 'simple-statistics';
 import { Detector, type SeriesLabels } from '../../src/core/detector.js';
 import { AlertLifecycle } from '../../src/core/lifecycle.js';
 import type { Rule } from '../../src/core/rule.js';
+import { makeRule } from '../../test/support/rules.js';
 import { zScore, directedMagnitude, tierOf, tierThresholds, BOTH } from '../../src/core/score.js';
 import { SeriesStore } from '../../src/core/store.js';
 import { RollingWindows } from '../../src/core/window.js';
@@ -29,23 +30,14 @@ const MAX_SERIES = 1_000_000;
 const INITIAL_CAPACITY = 1024;
 
 export function benchRule(): Rule {
-  return {
+  return makeRule({
     name: 'bench',
-    matchers: [],
     window: W,
     shortWindow: SHORT_W,
     minSamples: MIN_SAMPLES,
-    direction: 'both',
     tiers: [{ severity: 'warning', z: Z }],
     stdFloor: { absolute: ABS_FLOOR, relative: REL_FLOOR },
-    multiWindow: false,
-    baseline: 'include',
-    for: { samples: 0 },
-    keepFiringFor: { samples: 0 },
-    repeatMs: 0,
-    labels: {},
-    annotations: {},
-  };
+  });
 }
 
 /** Called once per new series (and per alert): the name is enough for a rule without matchers. */
