@@ -5,6 +5,7 @@
  * event per line (JSON) on stdout, and a summary on stderr. For tuning rules on history.
  */
 import { Detector } from '../core/detector.js';
+import { Transition } from '../core/lifecycle.js';
 import { parseSeriesId } from '../codec/series-id.js';
 import { encodeAlert } from '../codec/alerts.js';
 import { AlertEventBuilder } from '../codec/alert-event-builder.js';
@@ -130,6 +131,7 @@ async function replay(files: string[], config: ReturnType<typeof loadConfigFromF
       refused: detector.counters.refused,
       seconds: (performance.now() - started) / 1000,
       stillFiring: detector.firingCount(),
+      heldBack: detector.rules.reduce((n, _, r) => n + detector.counters.transitionCount(r, Transition.HeldBack), 0),
     }) + '\n',
   );
   return failed > 0 ? 1 : 0;

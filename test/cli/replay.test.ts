@@ -107,7 +107,10 @@ test('the jittery stretch of the sample flaps without for/keep_firing_for and is
   const cfg = join(dir, 'hold.yaml');
   writeFileSync(cfg, 'rules:\n  - name: held\n    for: 2\n    keep_firing_for: 10\n');
   const plain = alertsOf((await runCli(['replay', BUNDLED])).stdout);
-  const held = alertsOf((await runCli(['replay', '--config', cfg, BUNDLED])).stdout);
+  const heldRun = await runCli(['replay', '--config', cfg, BUNDLED]);
+  const held = alertsOf(heldRun.stdout);
+  const heldBack = Number(/breaches held back by `for`: (\d+)/.exec(heldRun.stderr)?.[1]);
+  assert.ok(heldBack > 0, `the summary counts breaches held back by for (${heldBack})`);
   const inJitter = (a: AlertEvent) => a.ts >= SAMPLE_START_MS + JITTER_FROM * 60_000 && a.ts < SAMPLE_START_MS + (JITTER_TO + 20) * 60_000;
   const plainFired = plain.filter((a) => a.reason === 'fired' && inJitter(a)).length;
   const heldFired = held.filter((a) => a.reason === 'fired' && inJitter(a)).length;
