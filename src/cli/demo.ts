@@ -166,7 +166,7 @@ function summarize(report: ProduceReport | undefined, alerts: AlertRecord[], lat
     '',
     'demo summary',
     `  samples produced        ${fmt(report.samples)} in ${fmt(report.records)} records (${fmt(report.samplesPerSecond)}/s, rate-limited)`,
-    `  samples processed       ${fmt(processed)} by one worker, busy ${busy.toFixed(2)} s: capacity ≈ ${fmt(processed / Math.max(busy, 1e-3))} samples/s`,
+    `  samples processed       ${fmt(processed)} by one worker, busy ${busy.toFixed(2)} s of ${report.seconds.toFixed(1)} s in batches (fetch → score → produce → commit)`,
     `  alerts                  ${fmt(fired.length)} fired, ${fmt(alerts.filter((a) => a.status === 'resolved').length)} resolved`,
     `  injected anomalies      ${fmt(report.anomalies.length)}: caught ${fmt(caught.length)}, missed ${fmt(missed.length)}`,
     `  false alarms            ${fmt(falseAlarms.length)}`,
