@@ -33,6 +33,14 @@ export interface WorkerOptions {
   readonly onAlert?: (a: AlertRecord) => void;
 }
 
+/** Kafka errors that mean "this member no longer owns what it tried to commit". */
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
+
+function isRebalanceError(e: unknown): boolean {
+  const err = e as { type?: string; name?: string };
+  return REBALANCE_ERRORS.has(err?.type ?? '') || err?.name === 'KafkaJSRebalanceInProgress';
+}
+
 /** Heartbeat at least every this many records inside a long batch. */
 const HEARTBEAT_EVERY = 2048;
 
@@ -197,7 +205,15 @@ export class Worker {
     await this.publish(records, deadLetters);
     const acked = this.now();
     resolveOffset(last);
-    await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+    try {
+      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+    } catch (e) {
+      // The partition moved while the batch was in hand: its new owner re-reads from the last
+      // commit and re-sends these alerts with the same ids (at-least-once). Anything else is real.
+      if (!isRebalanceError(e)) throw e;
+      this.log.warn({ topic, partition, offset: last, err: e }, 'offsets not committed: the group is rebalancing');
+      return;
+    }
     await heartbeat();
 
     this.report(p, `${topic}:${partition}`, n, records, deadLetters, before, acked);

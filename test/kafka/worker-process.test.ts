@@ -177,3 +177,16 @@ test('kcat interop: verbose JSON samples written by kcat are detected; JSON aler
   assert.equal(e.value, 900);
   assert.ok(e.z > 0);
 });
+
+test('with kafka.create_topics false, missing topics stop start-up with their names (exit 1)', async (t) => {
+  const names = freshNames('worker-notopics');
+  const w = new WorkerProcess({ ...topicOverrides(names, 1), 'kafka.create_topics': false });
+  t.after(() => w.dispose());
+  const { code } = await w.exited;
+  assert.equal(code, 1);
+  const fatal = w.logs.find((l) => l.level === 60);
+  assert.ok(fatal, 'a fatal log line');
+  const message = JSON.stringify(fatal);
+  for (const topic of [names.metrics, names.alerts, names.deadLetter]) assert.ok(message.includes(topic), `names ${topic}: ${message}`);
+  assert.match(message, /create_topics: true/);
+});
