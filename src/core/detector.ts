@@ -8,7 +8,7 @@
  */
 import type { Rule } from './rule.js';
 import { SeriesStore, NO_RULE, MAX_RULES } from './store.js';
-import { AlertLifecycle, Transition, TRANSITION_NAMES, FIRING, type HoldParams } from './lifecycle.js';
+import { AlertLifecycle, Transition, TRANSITION_NAMES, FIRING, INACTIVE, type HoldParams } from './lifecycle.js';
 import { zScore, directedMagnitude, directionCode, tierOf, tierThresholds } from './score.js';
 import { compileMatchers } from './matcher.js';
 
@@ -207,7 +207,6 @@ export class Detector {
     }
     const store = this.store;
     store.lastSeen[slot] = ts;
-    this.lifecycle.lastValue[slot] = x;
     const r = store.rule[slot];
     if (r === NO_RULE) {
       c.noRule++;
@@ -235,10 +234,14 @@ export class Detector {
       }
     }
     const lc = this.lifecycle;
-    const t = lc.step(slot, tier, ts, p);
-    if (t !== Transition.None) {
-      c.transitions[r * TRANSITION_NAMES.length + t]++;
-      if (t >= Transition.Fired) this.emit(slot, p, t, ts, x, z);
+    // The common case, a clear sample of a quiet series, changes no alert state: skip the step.
+    if (tier >= 0 || lc.state[slot] !== INACTIVE) {
+      lc.lastValue[slot] = x;
+      const t = lc.step(slot, tier, ts, p);
+      if (t !== Transition.None) {
+        c.transitions[r * TRANSITION_NAMES.length + t]++;
+        if (t >= Transition.Fired) this.emit(slot, p, t, ts, x, z);
+      }
     }
     // With exclude_anomalies a breaching sample stays out of the baseline, so a sustained incident
     // does not become the new normal; after a full window of consecutive breaches the level is

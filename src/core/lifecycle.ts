@@ -63,7 +63,7 @@ export class AlertLifecycle {
   lastSentAt: Float64Array;
   /** First clear sample while firing (keep_firing_for counts from here). */
   clearSince: Float64Array;
-  /** The series' last value (a stale alert reports it; the window may have excluded it). */
+  /** The last value while an episode is open (a stale alert reports it; the window may have excluded it). */
   lastValue: Float64Array;
 
   constructor(capacity: number) {
