@@ -5,7 +5,7 @@
  * and the sample-to-alert latency (p50/p99) of a live, rate-limited stream.
  *
  *   npm run bench -- e2e            (starts the local broker unless KAFKA_BROKERS is set)
- *   options: --e2e-series=10000 --e2e-rounds=40 --e2e-rate=20000
+ *   options: --e2e-series=10000 --e2e-rounds=150 --e2e-rate=20000 (fewer rounds: kafka-consumer-perf-test's JVM warm-up dominates)
  */
 import kafkajs from 'kafkajs';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -119,7 +119,7 @@ async function latency(brokers: string[], topic: string, series: number, rate: n
 
 export async function runE2eBench(ctx: Ctx): Promise<{ rows: E2eRow[]; markdown: string }> {
   const series = Number(ctx.args.get('e2e-series') ?? 10_000);
-  const rounds = Number(ctx.args.get('e2e-rounds') ?? 40);
+  const rounds = Number(ctx.args.get('e2e-rounds') ?? 150);
   const rate = Number(ctx.args.get('e2e-rate') ?? 20_000);
   const samples = series * rounds;
   const brokers = await resolveBrokers(undefined, { log: say });
