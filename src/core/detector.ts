@@ -146,6 +146,8 @@ export class Detector {
   readonly counters: DetectorCounters;
   private readonly params: RuleParams[];
   private readonly parseKey: KeyParser;
+  /** Why the last malformed key was refused (for the dead-letter message). */
+  lastKeyError = '';
   /** Alerts produced since the last drain. */
   private pending: AlertRecord[] = [];
   private readonly decoder = new TextDecoder();
@@ -299,7 +301,8 @@ export class Detector {
     let labels: SeriesLabels;
     try {
       labels = this.parseKey(this.decoder.decode(key.subarray(start, end)));
-    } catch {
+    } catch (e) {
+      this.lastKeyError = e instanceof Error ? e.message : String(e);
       return -2;
     }
     let r = NO_RULE;

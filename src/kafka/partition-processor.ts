@@ -46,8 +46,20 @@ export class PartitionProcessor {
     });
   }
 
-  /** Decodes and scores one record. */
+  /**
+   * Decodes and scores one record. Never throws: a record that trips an unexpected error (a bug)
+   * becomes a dead letter with reason `internal_error`, because a throw here would make kafkajs
+   * retry the batch forever and wedge the partition.
+   */
   process(m: KafkaMessage): void {
+    try {
+      this.processRecord(m);
+    } catch (e) {
+      this.deadLetter(m, 'internal_error', e instanceof Error ? (e.stack ?? e.message) : String(e));
+    }
+  }
+
+  private processRecord(m: KafkaMessage): void {
     const batch = this.batch;
     try {
       decodeSamplesInto(m.key, m.value ?? EMPTY, batch);
@@ -64,7 +76,7 @@ export class PartitionProcessor {
     for (let i = 0; i < n; i++) if (ts[i] > this.maxTs) this.maxTs = ts[i];
     const failed = this.detector.observePoints(key, 0, key.length, ts, batch.values, n, this.outcomes);
     if (failed === Outcome.BadKey) {
-      this.deadLetter(m, 'bad_key', `record key is not a valid series id: ${JSON.stringify(String(m.key))}`);
+      this.deadLetter(m, 'bad_key', `record key is not a valid series id: ${this.detector.lastKeyError}`);
     } else if (failed === Outcome.RejectedValue) {
       this.deadLetter(m, 'value_out_of_range', 'a value is beyond ±1e150 (its square overflows the statistics)');
     }

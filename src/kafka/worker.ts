@@ -253,7 +253,11 @@ export class Worker {
       if (out[i] > 0) m.samples.labels(OUTCOME_NAMES[i]!).inc(out[i]);
       out[i] = 0;
     }
-    for (const d of deadLetters) m.deadLetters.labels(String(d.headers?.['sigmawatch-reason'] ?? 'unknown')).inc();
+    for (const d of deadLetters) {
+      const reason = String(d.headers?.['sigmawatch-reason'] ?? 'unknown');
+      m.deadLetters.labels(reason).inc();
+      if (reason === 'internal_error') this.log.error({ partition: key, error: String(d.headers?.['sigmawatch-error']) }, 'record failed with an internal error; sent to the dead-letter topic');
+    }
     const c = p.detector.counters;
     if (c.refused > before.refused) m.refusedSeries.inc(c.refused - before.refused);
     if (c.evicted > before.evicted) m.evictedSeries.inc(c.evicted - before.evicted);
