@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import type { AlertRecord } from '../core/detector.js';
 import { Worker } from '../kafka/worker.js';
 import { ensureTopics } from '../kafka/topics.js';
+import { kafkaConnection } from '../kafka/connection.js';
 import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { produceLoad, type ProduceReport } from '../produce/producer.js';
@@ -79,7 +80,7 @@ async function runDemo(config: Config, o: { series: number; rounds: number; rate
     kafka: { ...config.kafka, brokers: brokers.brokers, groupId: stamp, topics, partitions: 3 },
     log: { level: 'warn' },
   };
-  const kafka = new Kafka({ clientId: 'sigmawatch-demo', brokers: brokers.brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'sigmawatch-demo', brokers: brokers.brokers, ...kafkaConnection(config.kafka), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const metrics = createMetrics();
   const alerts: AlertRecord[] = [];
@@ -103,6 +104,7 @@ async function runDemo(config: Config, o: { series: number; rounds: number; rate
     say(`demo: worker joined; producing ${fmt(o.series)} series × ${fmt(o.rounds)} samples at ${fmt(o.rate)} samples/s…`);
     report = await produceLoad({
       brokers: brokers.brokers,
+      connection: kafkaConnection(config.kafka),
       topic: topics.metrics,
       format: 'compact',
       series: o.series,

@@ -19,6 +19,7 @@ import { GENERATOR_DEFAULTS, type InjectedAnomaly } from '../produce/generator.j
 import { fmt } from '../replay/summary.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
 import { Progress } from './output.js';
+import { kafkaConnection } from '../kafka/connection.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -208,6 +209,7 @@ async function produce(flags: ProduceFlags, config: Config): Promise<number> {
     const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, name: 'produce', destination: process.stderr });
     const report = await produceLoad({
       brokers: resolved.brokers,
+      connection: kafkaConnection(config.kafka),
       topic,
       clientId: `${config.kafka.clientId}-produce`,
       series: flags.series,
@@ -242,7 +244,7 @@ async function produce(flags: ProduceFlags, config: Config): Promise<number> {
 
 /** true = created, false = existed, null = missing and not allowed to create. */
 async function ensureTopic(brokers: string[], topic: string, config: Config): Promise<boolean | null> {
-  const admin = new Kafka({ clientId: `${config.kafka.clientId}-produce-admin`, brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ clientId: `${config.kafka.clientId}-produce-admin`, brokers, ...kafkaConnection(config.kafka), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     if ((await admin.listTopics()).includes(topic)) return false;

@@ -3,6 +3,7 @@
  * config/default.yaml is always the first layer) in, the typed `Config` out.
  */
 
+import {existsSync} from 'node:fs';
 import {z} from 'zod';
 import type {Config} from './types.js';
 import {bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict} from './fields.js';
@@ -23,6 +24,37 @@ export function splitList(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
+const PEM_HELP = 'a path to a PEM file';
+const pemFile = () =>
+  z
+    .string({error: PEM_HELP})
+    .min(1, {error: PEM_HELP})
+    .superRefine((path, ctx) => {
+      if (!existsSync(path)) sentence(ctx, [], `${mustBe('a readable PEM file', path)}: no such file`);
+    });
+
+/** `false`, `true` (TLS with the system's CAs) or a map naming the PEM files. */
+const ssl = z.union(
+  [
+    z.boolean(),
+    strict(
+      {ca: pemFile().optional(), cert: pemFile().optional(), key: pemFile().optional(), reject_unauthorized: bool().optional()},
+      'a map with ca, cert, key (PEM file paths) and reject_unauthorized',
+    ),
+  ],
+  {error: 'true, false, or a map with ca, cert, key (PEM file paths) and reject_unauthorized'},
+);
+
+const sasl = strict(
+  {mechanism: oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512']), username: z.string({error: 'a string'}), password: z.string({error: 'a string'})},
+  'a map with mechanism, username, password',
+).superRefine((s, ctx) => {
+  if (s.mechanism === 'none') return;
+  // Never echo the password: say only that it is missing.
+  if (s.username === '') sentence(ctx, ['username'], `must be set when sasl.mechanism is ${s.mechanism}`);
+  if (s.password === '') sentence(ctx, ['password'], `must be set when sasl.mechanism is ${s.mechanism} (e.g. in SIGMAWATCH_KAFKA__SASL__PASSWORD)`);
+});
+
 const kafka = strict(
   {
     brokers: z.preprocess(
@@ -37,6 +69,8 @@ const kafka = strict(
     replication_factor: int(1),
     session_timeout_ms: int(1),
     heartbeat_interval_ms: int(1),
+    ssl,
+    sasl,
   },
   'a map (the kafka section)',
 )
@@ -69,6 +103,16 @@ const kafka = strict(
     replicationFactor: k.replication_factor,
     sessionTimeoutMs: k.session_timeout_ms,
     heartbeatIntervalMs: k.heartbeat_interval_ms,
+    ssl:
+      typeof k.ssl === 'boolean'
+        ? k.ssl
+        : {
+            ...(k.ssl.ca === undefined ? {} : {ca: k.ssl.ca}),
+            ...(k.ssl.cert === undefined ? {} : {cert: k.ssl.cert}),
+            ...(k.ssl.key === undefined ? {} : {key: k.ssl.key}),
+            rejectUnauthorized: k.ssl.reject_unauthorized ?? true,
+          },
+    sasl: k.sasl.mechanism === 'none' ? null : {mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password},
   }));
 
 const alerts = strict(

@@ -29,6 +29,23 @@ export interface KafkaConfig {
   readonly sessionTimeoutMs: number;
   /** Always < sessionTimeoutMs. */
   readonly heartbeatIntervalMs: number;
+  /** TLS: off, on with the system's CAs, or with these PEM files (paths, read at connect time). */
+  readonly ssl: boolean | KafkaTls;
+  /** SASL authentication, or null for none. */
+  readonly sasl: KafkaSasl | null;
+}
+
+export interface KafkaTls {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly rejectUnauthorized: boolean;
+}
+
+export interface KafkaSasl {
+  readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  readonly username: string;
+  readonly password: string;
 }
 
 export interface AlertsConfig {

@@ -21,6 +21,7 @@ import { isFlap, type AlertRecord } from '../core/detector.js';
 import { TRANSITION_NAMES, Transition } from '../core/lifecycle.js';
 import { PartitionProcessor, OUTCOME_NAMES } from './partition-processor.js';
 import { ensureTopics } from './topics.js';
+import { kafkaConnection } from './connection.js';
 
 export interface WorkerOptions {
   readonly config: Config;
@@ -66,6 +67,7 @@ export class Worker {
     this.kafka = new Kafka({
       clientId: k.clientId,
       brokers: [...o.brokers],
+      ...kafkaConnection(k),
       logLevel: kafkaLogLevel(o.logger.level),
       logCreator: kafkaLogCreator(o.logger.child({ component: 'kafkajs' })),
       retry: { retries: 8, initialRetryTime: 300 },

@@ -16,7 +16,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import kafkajs from 'kafkajs';
-import type { ICustomPartitioner, Kafka as KafkaClient, Message, PartitionMetadata, Producer } from 'kafkajs';
+import type { ICustomPartitioner, Kafka as KafkaClient, KafkaConfig, Message, PartitionMetadata, Producer } from 'kafkajs';
 
 import { kafkaLogCreator, kafkaLogLevel, type Logger } from '../observe/logger.js';
 import { TelemetryGenerator, type GeneratorOptions, type InjectedAnomaly } from './generator.js';
@@ -33,6 +33,8 @@ export interface ProduceOptions extends GeneratorOptions {
   topic: string;
   /** Default `sigmawatch-produce`. */
   clientId?: string;
+  /** TLS / SASL options for the kafkajs client (see src/kafka/connection.ts). */
+  connection?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
   format: SampleFormat;
   /** Stop after this many samples. At least one of `samples` and `durationMs` is required. */
   samples?: number;
@@ -110,6 +112,7 @@ export async function produceLoad(options: ProduceOptions): Promise<ProduceRepor
   const kafka = new Kafka({
     clientId: o.clientId,
     brokers: [...o.brokers],
+    ...options.connection,
     logLevel: o.logger ? kafkaLogLevel(o.logger.level) : logLevel.NOTHING,
     ...(o.logger ? { logCreator: kafkaLogCreator(o.logger) } : {}),
   });

@@ -17,6 +17,8 @@ test('defaults load from config/default.yaml', () => {
     replicationFactor: 1,
     sessionTimeoutMs: 30000,
     heartbeatIntervalMs: 3000,
+    ssl: false,
+    sasl: null,
   });
   assert.deepEqual(c.alerts, {format: 'json', flapWindowMs: 300_000});
   assert.deepEqual(c.store, {maxSeries: 1_000_000, idleTimeoutMs: 3_600_000, initialCapacity: 1024});
