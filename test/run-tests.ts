@@ -79,6 +79,9 @@ async function main(): Promise<number> {
 
   try {
     let brokers = process.env.KAFKA_BROKERS ?? '';
+    // The SASL/PLAIN listener of the local broker (authentication tests); an external cluster
+    // may name one in KAFKA_SASL_BROKERS.
+    let saslBrokers = process.env.KAFKA_SASL_BROKERS ?? '';
     if (brokers.trim() !== '') {
       say(`Kafka: KAFKA_BROKERS=${brokers} (given; nothing started)`);
     } else {
@@ -95,6 +98,7 @@ async function main(): Promise<number> {
         throw error;
       }
       brokers = started.brokers;
+      saslBrokers = started.saslBrokers;
       const seconds = ((Date.now() - began) / 1000).toFixed(1);
       say(`Kafka: local broker ${brokers} started in ${seconds} s (pid ${started.pid}, log ${relative(process.cwd(), started.logFile)})`);
     }
@@ -105,7 +109,7 @@ async function main(): Promise<number> {
       ['--enable-source-maps', '--test', `--test-timeout=${PER_TEST_TIMEOUT_MS}`, ...files],
       {
         stdio: 'inherit',
-        env: { ...process.env, KAFKA_BROKERS: brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+        env: { ...process.env, KAFKA_BROKERS: brokers, KAFKA_SASL_BROKERS: saslBrokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
       },
     );
     const child = runner;

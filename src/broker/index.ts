@@ -18,3 +18,4 @@ export { findJava, kafkaJavaArgs, runKafkaMain, spawnKafkaMain, type KafkaJavaOp
 export { kafkaHome, kafkaLibDir, KAFKA_HOME_ENV } from './paths.js';
 export { probeKafka } from './readiness.js';
 export { BrokerStartError, type BrokerFailure } from './errors.js';
+export { LOCAL_SASL_USER, LOCAL_SASL_PASSWORD } from './server-config.js';

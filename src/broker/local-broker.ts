@@ -30,6 +30,8 @@ export interface LocalBrokerOptions {
 export interface LocalBroker {
   /** Bootstrap address, "127.0.0.1:PORT". */
   brokers: string;
+  /** The SASL_PLAINTEXT listener (mechanism PLAIN, LOCAL_SASL_USER / LOCAL_SASL_PASSWORD). */
+  saslBrokers: string;
   pid: number;
   /** Fresh KRaft data directory; removed by `stop()`. */
   dataDir: string;
@@ -70,7 +72,7 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
 }
 
 async function startOnce(java: string, options: LocalBrokerOptions): Promise<LocalBroker> {
-  const [port, controllerPort] = (await freePorts(2)) as [number, number];
+  const [port, controllerPort, saslPort] = (await freePorts(3)) as [number, number, number];
   const brokers = `127.0.0.1:${port}`;
   const dataDir = runDir(port);
   rmSync(dataDir, { recursive: true, force: true });
@@ -79,7 +81,7 @@ async function startOnce(java: string, options: LocalBrokerOptions): Promise<Loc
   const logFile = join(logsDir(), `broker-${port}.log`);
   const propertiesFile = join(dataDir, 'server.properties');
   const log4jFile = join(dataDir, 'log4j.properties');
-  writeFileSync(propertiesFile, serverProperties({ port, controllerPort, logDir: join(dataDir, 'kafka-logs') }));
+  writeFileSync(propertiesFile, serverProperties({ port, controllerPort, saslPort, logDir: join(dataDir, 'kafka-logs') }));
   writeFileSync(log4jFile, brokerLog4jProperties());
 
   const format = await runKafkaMain('kafka.tools.StorageTool', ['format', '-t', newClusterId(), '-c', propertiesFile], {
@@ -162,6 +164,7 @@ async function startOnce(java: string, options: LocalBrokerOptions): Promise<Loc
   if (detached) child.unref();
   return {
     brokers,
+    saslBrokers: `127.0.0.1:${saslPort}`,
     pid,
     dataDir,
     logFile,

@@ -24,8 +24,9 @@ export function parseBrokerList(text: string): string[] {
 
 /**
  * Finds a Kafka to talk to, in this order:
- * 1. `KAFKA_BROKERS` in the environment (an existing cluster: start nothing);
- * 2. `configured`, if non-empty (e.g. `kafka.brokers` from the config file);
+ * 1. `configured`, if non-empty (`kafka.brokers`: the loaded config already holds KAFKA_BROKERS
+ *    under any --set flag, so a flag can point one command elsewhere);
+ * 2. `KAFKA_BROKERS` in the environment (an existing cluster: start nothing);
  * 3. the background broker of `sigmawatch broker start`, if it runs and answers;
  * 4. a new local broker, attached to this process; `stop()` stops it.
  */
@@ -34,11 +35,11 @@ export async function resolveBrokers(
   options: { log?: (line: string) => void } = {},
 ): Promise<ResolvedBrokers> {
   const nothing = async (): Promise<void> => {};
-  const fromEnv = parseBrokerList(process.env[KAFKA_BROKERS_ENV] ?? '');
-  if (fromEnv.length > 0) return { brokers: fromEnv, source: 'env', stop: nothing };
   if (configured !== undefined && configured.length > 0) {
     return { brokers: [...configured], source: 'configured', stop: nothing };
   }
+  const fromEnv = parseBrokerList(process.env[KAFKA_BROKERS_ENV] ?? '');
+  if (fromEnv.length > 0) return { brokers: fromEnv, source: 'env', stop: nothing };
   const state = readBrokerState();
   if (state !== null && isBrokerProcess(state.pid, state.dataDir)) {
     try {

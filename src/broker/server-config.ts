@@ -6,9 +6,15 @@ export interface ServerLayout {
   port: number;
   /** KRaft controller listener on 127.0.0.1. */
   controllerPort: number;
+  /** SASL/PLAIN client listener on 127.0.0.1 (user LOCAL_SASL_USER), for tests of authentication. */
+  saslPort: number;
   /** Kafka's log.dirs (also holds the metadata log). */
   logDir: string;
 }
+
+/** The one SASL/PLAIN account of the local broker (a test broker on loopback: not a secret). */
+export const LOCAL_SASL_USER = 'sigmawatch';
+export const LOCAL_SASL_PASSWORD = 'sigmawatch-local';
 
 /** The node id of the single combined broker + controller. */
 const NODE_ID = 1;
@@ -20,16 +26,21 @@ const NODE_ID = 1;
  * join would otherwise wait 3 s).
  */
 export function serverProperties(layout: ServerLayout): string {
-  const { port, controllerPort, logDir } = layout;
+  const { port, controllerPort, saslPort, logDir } = layout;
   const entries: Array<[string, string | number | boolean]> = [
     ['process.roles', 'broker,controller'],
     ['node.id', NODE_ID],
     ['controller.quorum.voters', `${NODE_ID}@127.0.0.1:${controllerPort}`],
-    ['listeners', `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://127.0.0.1:${port}`],
+    ['listeners', `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort},CONTROLLER://127.0.0.1:${controllerPort}`],
+    ['advertised.listeners', `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`],
     ['controller.listener.names', 'CONTROLLER'],
     ['inter.broker.listener.name', 'PLAINTEXT'],
-    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
+    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT'],
+    ['sasl.enabled.mechanisms', 'PLAIN'],
+    [
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config',
+      `org.apache.kafka.common.security.plain.PlainLoginModule required user_${LOCAL_SASL_USER}="${LOCAL_SASL_PASSWORD}";`,
+    ],
     ['log.dirs', logDir],
 
     ['auto.create.topics.enable', false],
