@@ -9,7 +9,7 @@
 import type { Rule } from './rule.js';
 import { SeriesStore, NO_RULE, MAX_RULES } from './store.js';
 import { AlertLifecycle, Transition, TRANSITION_NAMES, FIRING, INACTIVE, type HoldParams } from './lifecycle.js';
-import { zScore, directedMagnitude, directionCode, tierOf, tierThresholds } from './score.js';
+import { zScore, flooredStd, directedMagnitude, directionCode, tierOf, tierThresholds } from './score.js';
 import { compileMatchers } from './matcher.js';
 
 /** What observe() did with a sample. */
@@ -60,6 +60,7 @@ export interface AlertRecord {
   readonly ts: number;
   readonly value: number;
   readonly mean: number;
+  /** The std the score divided by: the window's, raised to the rule's floor. */
   readonly std: number;
   readonly z: number;
   readonly window: number;
@@ -321,15 +322,26 @@ export class Detector {
   }
 
   private emit(slot: number, p: RuleParams, t: Transition, ts: number, x: number, z: number): void {
+    const reason: AlertReason =
+      t === Transition.Resolved ? 'resolved' : t === Transition.Repeat ? 'repeat' : t === Transition.SeverityChanged ? 'severity_changed' : 'fired';
+    this.record(slot, p, reason, ts, x, Number.isNaN(z) ? 0 : z);
+  }
+
+  private emitStale(slot: number, p: RuleParams, ts: number, last: number): void {
+    this.counters.transitions[this.store.rule[slot] * TRANSITION_NAMES.length + Transition.Resolved]++;
+    this.record(slot, p, 'stale', ts, last, 0);
+  }
+
+  /** Queues the alert record of `slot`: the window as it was before `value` (the score's baseline). */
+  private record(slot: number, p: RuleParams, reason: AlertReason, ts: number, value: number, z: number): void {
     const w = this.store.windows;
+    const lc = this.lifecycle;
     const mean = w.mean(slot);
-    const std = Math.sqrt(w.variance(slot));
     const series = this.store.keyString(slot);
     const { name, labels } = this.parseKey(series);
-    const lc = this.lifecycle;
-    const resolved = t === Transition.Resolved;
+    const resolved = reason === 'resolved' || reason === 'stale';
     this.pending.push({
-      reason: resolved ? 'resolved' : t === Transition.Repeat ? 'repeat' : t === Transition.SeverityChanged ? 'severity_changed' : 'fired',
+      reason,
       status: resolved ? 'resolved' : 'firing',
       series,
       name,
@@ -337,41 +349,14 @@ export class Detector {
       rule: p.rule,
       severity: p.rule.tiers[lc.tier[slot]].severity,
       ts,
-      value: x,
+      value,
       mean,
-      std,
-      z: Number.isNaN(z) ? 0 : z,
+      std: flooredStd(w.variance(slot), mean, p.absFloor, p.relFloor),
+      z,
       window: w.count[slot],
       startsAt: lc.activeAt[slot],
       firedAt: lc.firedAt[slot],
       ...(resolved ? { endsAt: ts } : {}),
-    });
-  }
-
-  private emitStale(slot: number, p: RuleParams, ts: number, last: number): void {
-    const w = this.store.windows;
-    const series = this.store.keyString(slot);
-    const { name, labels } = this.parseKey(series);
-    const mean = w.mean(slot);
-    const std = Math.sqrt(w.variance(slot));
-    this.counters.transitions[this.store.rule[slot] * TRANSITION_NAMES.length + Transition.Resolved]++;
-    this.pending.push({
-      reason: 'stale',
-      status: 'resolved',
-      series,
-      name,
-      labels,
-      rule: p.rule,
-      severity: p.rule.tiers[this.lifecycle.tier[slot]].severity,
-      ts,
-      value: last,
-      mean,
-      std,
-      z: 0,
-      window: w.count[slot],
-      startsAt: this.lifecycle.activeAt[slot],
-      firedAt: this.lifecycle.firedAt[slot],
-      endsAt: ts,
     });
   }
 }

@@ -15,13 +15,18 @@ export function directionCode(d: Direction): number {
   return d === 'up' ? UP : d === 'down' ? DOWN : BOTH;
 }
 
-/** z = (x − mean) / max(std, absoluteFloor, relativeFloor·|mean|). absoluteFloor must be > 0. */
-export function zScore(x: number, mean: number, variance: number, absoluteFloor: number, relativeFloor: number): number {
+/** max(std, absoluteFloor, relativeFloor·|mean|): the std a score divides by. */
+export function flooredStd(variance: number, mean: number, absoluteFloor: number, relativeFloor: number): number {
   let s = Math.sqrt(variance);
   const rel = relativeFloor * Math.abs(mean);
   if (s < rel) s = rel;
   if (s < absoluteFloor) s = absoluteFloor;
-  return (x - mean) / s;
+  return s;
+}
+
+/** z = (x − mean) / flooredStd. absoluteFloor must be > 0, so z is always finite. */
+export function zScore(x: number, mean: number, variance: number, absoluteFloor: number, relativeFloor: number): number {
+  return (x - mean) / flooredStd(variance, mean, absoluteFloor, relativeFloor);
 }
 
 /** |z| in the rule's direction: a dip has no magnitude for an `up` rule. */

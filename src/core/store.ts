@@ -21,6 +21,8 @@ export interface StoreOptions {
   readonly withShort?: boolean;
 }
 
+const UTF8 = new TextDecoder();
+
 /** `rule` value of a series that no rule matches: remembered so its labels are not parsed again. */
 export const NO_RULE = 255;
 export const MAX_RULES = 255;
@@ -133,7 +135,7 @@ export class SeriesStore {
 
   /** The series key of `slot` as text (for alerts and logs; allocates). */
   keyString(slot: number): string {
-    return new TextDecoder().decode(this.keys.keyOf(slot));
+    return UTF8.decode(this.keys.keyOf(slot));
   }
 
   /** Calls fn for every live slot. */

@@ -270,24 +270,6 @@ export class RollingWindows {
     }
     return n;
   }
-
-  /** Moves slot `from` into slot `to` (used when compacting a restored or shrunk store). */
-  copySlot(from: number, to: number): void {
-    const s = this.stride;
-    this.ring.copyWithin(to * s, from * s, from * s + s);
-    this.head[to] = this.head[from];
-    this.count[to] = this.count[from];
-    this.window[to] = this.window[from];
-    this.shift[to] = this.shift[from];
-    this.sum[to] = this.sum[from];
-    this.sumSq[to] = this.sumSq[from];
-    if (this.withShort) {
-      this.shortWindow[to] = this.shortWindow[from];
-      this.shortShift[to] = this.shortShift[from];
-      this.shortSum[to] = this.shortSum[from];
-      this.shortSumSq[to] = this.shortSumSq[from];
-    }
-  }
 }
 
 export function growF64(a: Float64Array, length: number): Float64Array {

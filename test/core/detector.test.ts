@@ -73,6 +73,8 @@ test('a flat line scores through the std floor: finite z, and a jump off it aler
   for (const a of [...zero, ...big]) assert.ok(Number.isFinite(a.z) && Number.isFinite(a.std), `finite: ${JSON.stringify(a)}`);
   assert.deepEqual(zero.map((a) => [a.ts / MIN, a.z]), [[50, 1 / 1e-9]], 'std floor 1e-9 off a flat 0');
   assert.deepEqual(big.map((a) => [a.ts / MIN, a.z]), [[150, 10]], 'floor 1e-9·|mean| = 1 on a flat 1e9');
+  assert.equal(big[0]!.std, 1, 'the alert reports the std the score divided by (the floor)');
+  assert.equal((big[0]!.value - big[0]!.mean) / big[0]!.std, big[0]!.z);
   assert.deepEqual(small, [], 'half the floor is below the threshold');
 });
 
