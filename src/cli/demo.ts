@@ -88,7 +88,8 @@ async function runDemo(config: Config, o: { series: number; rounds: number; rate
   const worker = new Worker({
     config: demoConfig,
     brokers: brokers.brokers,
-    logger: createLogger({ level: 'warn', name: 'sigmawatch' }),
+    // The demo's stdout is for alert lines: only errors from the worker's logs.
+    logger: createLogger({ level: 'error', name: 'sigmawatch' }),
     metrics,
     onAlert: (a) => {
       latencies.push(Date.now() - a.ts);

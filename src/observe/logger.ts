@@ -89,10 +89,16 @@ const RESERVED = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'name']);
  *
  * Usage: `new Kafka({ logLevel: kafkaLogLevel(logger.level), logCreator: kafkaLogCreator(logger) })`.
  */
+/** Broker error responses that kafkajs retries (coordinator loading or moving, leader elections). */
+const RETRIED = /coordinator is (loading|not available)|not the correct coordinator|leader(ship)? (is )?not available|not leader|rebalance in progress/i;
+
 export function kafkaLogCreator(logger: Logger): logCreator {
   return () =>
     (entry: LogEntry): void => {
-      const method = pinoLevelOf(entry.level);
+      let method = pinoLevelOf(entry.level);
+      // kafkajs logs every error response at ERROR, also the ones it retries by design while a
+      // coordinator or leader moves (every fresh group and every rebalance): warn, not page.
+      if (method === 'error' && entry.namespace === 'Connection' && RETRIED.test(String(entry.log.error ?? ''))) method = 'warn';
       // Check before building the fields object: a disabled level costs no allocation.
       if (method === undefined || !logger.isLevelEnabled(method)) return;
       const fields: Record<string, unknown> = { namespace: entry.namespace };

@@ -107,3 +107,13 @@ test('kafkaLogLevel maps pino levels to the kafkajs level to configure', () => {
   assert.equal(kafkaLogLevel('fatal'), logLevel.ERROR);
   assert.equal(kafkaLogLevel('silent'), logLevel.NOTHING);
 });
+
+test('kafkajs error responses it retries by design (coordinator loading, leader moving) are logged as warnings', () => {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(l) } });
+  const log = kafkaLogCreator(logger)(4 as never);
+  log({ namespace: 'Connection', level: 1, label: 'ERROR', log: { message: 'Response JoinGroup', error: 'The group coordinator is not available', timestamp: '' } } as never);
+  log({ namespace: 'Connection', level: 1, label: 'ERROR', log: { message: 'Response Produce', error: 'Broker: Message size too large', timestamp: '' } } as never);
+  const levels = lines.map((l) => (JSON.parse(l) as { level: number }).level);
+  assert.deepEqual(levels, [40, 50]);
+});
