@@ -177,5 +177,6 @@ function summarize(report: ProduceReport | undefined, alerts: AlertRecord[], lat
     `  wall time               ${seconds.toFixed(1)} s`,
   ];
   for (const x of missed.slice(0, 5)) lines.push(`  missed: ${x.series} at ${new Date(x.ts).toISOString()} (${x.sign > 0 ? 'spike' : 'dip'})`);
+  for (const a of falseAlarms.slice(0, 5)) lines.push(`  false alarm: ${a.series} at ${new Date(a.ts).toISOString()} (value ${a.value.toPrecision(5)}, z ${a.z.toFixed(1)}, window ${a.window})`);
   process.stdout.write(lines.join('\n') + '\n');
 }
