@@ -23,9 +23,10 @@ const EXIT_RATIO = 1e4;
 
 /** Whether sums about a shift have lost precision: the mean drifted off the shift, or an outlier left. */
 function imprecise(sum: number, sumSq: number, n: number, exit: number): boolean {
-  const m = sum / n;
-  const meanSq = sumSq / n;
-  return m * m > DRIFT_RATIO * (meanSq - m * m) || exit * exit > EXIT_RATIO * sumSq;
+  // (mean − K)² > R · variance, multiplied through by n² to spare two divisions per push:
+  // s² > R (n·ss − s²)  ⇔  (1 + R) s² > R n ss.
+  const s2 = sum * sum;
+  return (1 + DRIFT_RATIO) * s2 > DRIFT_RATIO * n * sumSq || exit * exit > EXIT_RATIO * sumSq;
 }
 
 export class RollingWindows {
