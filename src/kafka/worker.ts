@@ -22,6 +22,7 @@ import { TRANSITION_NAMES, Transition } from '../core/lifecycle.js';
 import { PartitionProcessor, OUTCOME_NAMES } from './partition-processor.js';
 import { ensureTopics } from './topics.js';
 import { kafkaConnection } from './connection.js';
+import { chunkMessages } from './chunks.js';
 
 export interface WorkerOptions {
   readonly config: Config;
@@ -236,7 +237,10 @@ export class Worker {
       });
     }
     if (deadLetters.length > 0) topicMessages.push({ topic: topics.deadLetter, messages: deadLetters });
-    if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages, acks: -1 });
+    // One request per chunk, in order, each awaited: kafkajs does not keep concurrent sends in order.
+    for (const { topic, messages } of topicMessages) {
+      for (const chunk of chunkMessages(messages)) await this.producer.send({ topic, messages: chunk, acks: -1 });
+    }
   }
 
   private report(

@@ -129,3 +129,18 @@ test('multi-point records are scored point by point', async (t) => {
   assert.ok(fired.z < 0);
   void withTimeout;
 });
+
+test('an alert storm larger than one produce request (3,000 series firing at once) is published whole', async (t) => {
+  const names = freshNames('worker-storm');
+  await ensureTopic(names.metrics, 1);
+  const { stop } = await startWorker(testConfig(names, 1));
+  t.after(stop);
+  const alerts = await alertReader(names.alerts).start();
+  t.after(() => alerts.close());
+  const series = Array.from({ length: 3000 }, (_, i) => formatSeriesId('pod_restarts', { pod: `pod-${i}`, namespace: 'checkout-production' }));
+  const messages: Message[] = [];
+  for (let r = 0; r < 12; r++) for (const s of series) messages.push({ key: s, value: encodeCompact(T0 + r * SEC, r === 11 ? 50 : r % 2) });
+  await sendRecords(names.metrics, messages);
+  await alerts.waitFor((items) => items.filter((a) => a.status === 'firing').length >= series.length, 60_000, 'all 3,000 alerts of the storm');
+  assert.equal(new Set(alerts.items.filter((a) => a.status === 'firing').map((a) => a.series)).size, series.length);
+});
