@@ -103,8 +103,17 @@ export class PartitionProcessor {
       headers,
       deadLetterHeaders({ reason, message, topic: this.o.topic, partition: this.o.partition, offset: m.offset, timestamp: this.o.now() }),
     );
-    this.deadLetters.push({ key: m.key, value: m.value, headers });
+    let value = m.value;
+    if (value !== null && value.length > MAX_DEAD_LETTER_VALUE) {
+      // The copy plus our headers could exceed the broker's message.max.bytes, refused forever;
+      // the whole record stays on the source topic at the offset the headers name.
+      headers['sigmawatch-truncated'] = String(value.length);
+      value = value.subarray(0, MAX_DEAD_LETTER_VALUE);
+    }
+    this.deadLetters.push({ key: m.key, value, headers });
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Dead-letter copies keep at most this much of a value (the broker's default limit is 1 MiB). */
+export const MAX_DEAD_LETTER_VALUE = 900 * 1024;

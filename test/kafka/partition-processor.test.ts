@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KafkaMessage } from 'kafkajs';
-import { PartitionProcessor, OUTCOME_NAMES } from '../../src/kafka/partition-processor.js';
+import { PartitionProcessor, OUTCOME_NAMES, MAX_DEAD_LETTER_VALUE } from '../../src/kafka/partition-processor.js';
 import { encodeCompact, encodeCompactPoints } from '../../src/codec/samples.js';
 import { DEAD_LETTER_HEADERS } from '../../src/codec/dead-letter.js';
 import { makeRule } from '../support/rules.js';
@@ -44,4 +44,14 @@ test('a bad key and an internal error become dead letters with reason, position 
   assert.equal(p.outcomes[OUTCOME_NAMES.indexOf('learning')], 3, 'the three points after them were observed');
   assert.equal(p.outcomes[OUTCOME_NAMES.indexOf('bad_key')], 1);
   assert.equal(p.detector.store.size, 1);
+});
+
+test('a dead letter of a huge value is truncated and says so (the whole record stays on the source topic)', () => {
+  const p = processor();
+  p.process(message('cpu', Buffer.alloc(MAX_DEAD_LETTER_VALUE + 100, 0x67)));
+  const [d] = p.takeDeadLetters();
+  const headers = d!.headers as Record<string, string>;
+  assert.equal(headers[DEAD_LETTER_HEADERS.reason], 'bad_shape');
+  assert.equal(headers['sigmawatch-truncated'], String(MAX_DEAD_LETTER_VALUE + 100));
+  assert.equal((d!.value as Buffer).length, MAX_DEAD_LETTER_VALUE);
 });
