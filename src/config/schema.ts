@@ -121,7 +121,7 @@ const alerts = strict(
 ).transform((a) => ({format: a.format, flapWindowMs: a.flap_window}));
 
 const store = strict(
-  {max_series: int(1), idle_timeout: duration(false), initial_capacity: int(1)},
+  {max_series: int(1, 16_777_214), idle_timeout: duration(false), initial_capacity: int(1)},
   'a map (the store section)',
 ).transform((s) => ({maxSeries: s.max_series, idleTimeoutMs: s.idle_timeout, initialCapacity: s.initial_capacity}));
 
