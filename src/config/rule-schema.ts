@@ -80,7 +80,7 @@ export const ruleSchema = strict(
   {
     name: nonEmptyString(),
     match: match().optional(),
-    window: int(2).optional(),
+    window: int(2, 65535).optional(),
     short_window: int(1).optional(),
     min_samples: int(2).optional(),
     z: positive().optional(),
