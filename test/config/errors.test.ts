@@ -28,11 +28,11 @@ test('ConfigError carries exit code 2 and one issue per line', () => {
 test('bad window', () => {
   assert.equal(
     fileError('rules: [{name: a, window: 1.5}]'),
-    'FILE:1:27: rules[0].window must be an integer ≥ 2, got 1.5 (number)',
+    'FILE:1:27: rules[0].window must be an integer from 2 to 65535, got 1.5 (number)',
   );
   assert.equal(
     fileError('rules:\n  - name: a\n    window: "120"\n'),
-    'FILE:3:13: rules[0].window must be an integer ≥ 2, got "120" (string)',
+    'FILE:3:13: rules[0].window must be an integer from 2 to 65535, got "120" (string)',
   );
 });
 
@@ -263,7 +263,7 @@ rules:
       'FILE:2:3: kafka.sesion_timeout_ms is not a known key (did you mean session_timeout_ms?); allowed: brokers, client_id, group_id, topics, create_topics, partitions, replication_factor, session_timeout_ms, heartbeat_interval_ms, ssl, sasl',
       'FILE:4:14: http.port must be an integer from 0 to 65535, got 70000 (number)',
       'env SIGMAWATCH_LOG_LEVEL: log.level must be one of trace, debug, info, warn, error, fatal, silent, got "loud" (string)',
-      'FILE:8:13: rules[0].window must be an integer ≥ 2, got 1 (number)',
+      'FILE:8:13: rules[0].window must be an integer from 2 to 65535, got 1 (number)',
       'FILE:10:16: rules[1].direction must be one of up, down, both, got "sideways" (string)',
       'FILE:9:11: rules[1].name "a" is already used by rules[0]; rule names must be unique',
     ],

@@ -98,7 +98,7 @@ test('an invalid test file: its problems on stderr, exit 2, and the other files 
   assert.equal(r.code, 2);
   assert.equal(r.stderr, [
     `sigmawatch test-rules: invalid test file ${bad}:`,
-    `${bad}:1:27: rules[0].window must be an integer ≥ 2, got 1 (number)`,
+    `${bad}:1:27: rules[0].window must be an integer from 2 to 65535, got 1 (number)`,
     `${bad}:2:45: tests[0].input_series[0].values: "1+2" at position 0: an increment needs a count: write 1+2xN for N more samples`,
     '',
   ].join('\n'));

@@ -63,7 +63,7 @@ test('a rule_files configuration is read without the environment', () => {
 
 test('mistakes in rules read exactly like configuration errors', () => {
   assert.deepEqual(errorLines('rules:\n  - name: a\n    window: 1.5\n    windw: 3\ntests: [{input_series: [{series: m, values: "1"}]}]\n'), [
-    'FILE:3:13: rules[0].window must be an integer ≥ 2, got 1.5 (number)',
+    'FILE:3:13: rules[0].window must be an integer from 2 to 65535, got 1.5 (number)',
     'FILE:4:5: rules[0].windw is not a known key (did you mean window?); allowed: name, match, window, short_window, min_samples, z, severity, severities, direction, std_floor, multi_window, baseline, for, keep_firing_for, repeat, labels, annotations',
   ]);
   assert.deepEqual(errorLines('rules: [{name: a}, {name: a}]\ntests: [{input_series: [{series: m, values: "1"}]}]\n'), [
@@ -138,7 +138,7 @@ test('rules: inline or from files, exactly one; rule files must exist, hold rule
   assert.match(lines[0]!, /^FILE:1:14: rule_files\[0\] cannot read ".*missing\.yaml": no such file$/);
   assert.match(lines[1]!, /^FILE:1:28: rule_files\[1\] names ".*norules\.yaml", which has no rules: section \(it would test the default rule\)$/);
   assert.match(lines[2]!, /^FILE:1:42: rule_files\[2\] names ".*bad\.yaml", an invalid configuration:$/);
-  assert.match(lines[3]!, /bad\.yaml:3:13: rules\[0\]\.window must be an integer ≥ 2, got 1 \(number\)$/);
+  assert.match(lines[3]!, /bad\.yaml:3:13: rules\[0\]\.window must be an integer from 2 to 65535, got 1 \(number\)$/);
   assert.match(lines[4]!, /^FILE:1:60: rule_files\[4\] defines rule "a", already defined by rule_files\[3\]; rule names must be unique$/);
 });
 
