@@ -27,7 +27,8 @@ Options:
 
 Brokers: KAFKA_BROKERS or kafka.brokers; when neither is set, the local broker of
 'sigmawatch broker start' is used, or one is started for this process.
-Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on a usage or configuration error.`;
+Exit codes: 0 after a clean shutdown, 1 on a runtime failure (including a consumer that crashed
+and will not restart), 2 on a usage or configuration error.`;
 
 export async function runCommand(args: string[]): Promise<number> {
   let config: Config;
@@ -53,7 +54,11 @@ export async function runCommand(args: string[]): Promise<number> {
 async function runWorker(config: Config, logger: Logger): Promise<number> {
   const brokers = await resolveBrokers(config.kafka.brokers, { log: (line) => logger.info(line) });
   const metrics = createMetrics();
-  const worker = new Worker({ config, brokers: brokers.brokers, logger, metrics });
+  // A consumer that crashed for good leaves a process that consumes nothing: exit 1 (after the
+  // usual drain) so that the supervisor restarts it, rather than idle with /healthz at 503.
+  let fatal: (error: Error) => void = () => {};
+  const crashed = new Promise<'crash'>((resolve) => (fatal = () => resolve('crash')));
+  const worker = new Worker({ config, brokers: brokers.brokers, logger, metrics, onFatal: (e) => fatal(e) });
   let http: HttpServer | undefined;
   if (config.http.port !== 0) {
     http = await startHttpServer({
@@ -70,7 +75,7 @@ async function runWorker(config: Config, logger: Logger): Promise<number> {
   const stopRequested = onStopSignal(logger);
 
   await worker.start();
-  const signal = await stopRequested;
+  const signal = await Promise.race([stopRequested, crashed]);
   logger.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), config.shutdown.deadlineMs)));
@@ -87,7 +92,7 @@ async function runWorker(config: Config, logger: Logger): Promise<number> {
     return 1;
   }
   logger.info('bye');
-  return 0;
+  return signal === 'crash' ? 1 : 0;
 }
 
 /**

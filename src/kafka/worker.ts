@@ -33,6 +33,8 @@ export interface WorkerOptions {
   readonly now?: () => number;
   /** Called with every alert event after the broker acknowledged it (the demo prints them). */
   readonly onAlert?: (a: AlertRecord) => void;
+  /** Called when the consumer crashed and kafkajs will not restart it: the worker is dead. */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /** Kafka errors that mean "this member no longer owns what it tried to commit". */
@@ -113,6 +115,7 @@ export class Worker {
     this.consumer.on(events.CRASH, (e) => {
       this.crashed = e.payload.error;
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      if (!e.payload.restart) this.o.onFatal?.(e.payload.error);
     });
     await this.consumer.subscribe({ topics: [k.topics.metrics], fromBeginning: true });
     await this.consumer.run({
