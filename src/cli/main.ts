@@ -15,6 +15,7 @@ Commands:
   test-rules   rule unit tests from YAML files (expected alerts at given steps)
   produce      synthetic telemetry load generator (samples into the metrics topic)
   demo         end to end on the local broker: producer + worker + readable alerts
+  config       validate a configuration and print the effective one (for CI)
   broker       start | stop | status of the local single-node Kafka
 
 Run 'sigmawatch <command> --help' for a command's options.`;
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./demo.js')).demoCommand,
   'test-rules': async () => (await import('./test-rules.js')).testRulesCommand,
   produce: async () => (await import('./produce.js')).produceCommand,
+  config: async () => (await import('./config.js')).configCommand,
 };
 
 function version(): string {
