@@ -123,7 +123,7 @@ export class Worker {
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.log.info({ group: k.groupId, topic: k.topics.metrics, brokers: this.o.brokers }, 'worker started');
+    this.log.info({ group: k.groupId, topic: k.topics.metrics, alerts: k.topics.alerts, brokers: this.o.brokers, rules: this.o.config.rules.map((r) => r.name) }, 'worker started');
   }
 
   /** Stops fetching, lets the batch in hand finish (produce, commit), leaves the group, disconnects. */
