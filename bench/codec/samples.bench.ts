@@ -20,6 +20,7 @@ import { decode, Decoder } from '@msgpack/msgpack';
 import { decodeSamplesInto, encodeCompact, encodeCompactPoints, encodeVerbose, SampleBatch } from '../../src/codec/samples.js';
 import { formatSeriesId } from '../../src/codec/series-id.js';
 import { collect, fmtNs, machine, markdownTable, nowNs, stats, textTable } from '../core/measure.js';
+import { mulberry32 } from '../../test/support/random.js';
 
 /** One line of the result (and of bench/results/codec.json). */
 export interface Row {
@@ -57,15 +58,6 @@ const WARMUP_MS = 300;
 const REPS = 10;
 /** Each timed repetition runs whole passes over the records for about this long. */
 const REP_MS = 150;
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Corpus {
   readonly keys: Buffer[];

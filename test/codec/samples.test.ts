@@ -12,6 +12,7 @@ import {
 } from '../../src/codec/samples.js';
 import { MsgpackWriter } from '../../src/codec/msgpack-writer.js';
 import { parseSeriesIdBytes } from '../../src/codec/series-id.js';
+import { mulberry32 } from '../support/random.js';
 
 const KEY = Buffer.from('http_requests_total{code="200",job="api"}');
 const TS = 1_700_000_000_123;
@@ -309,15 +310,6 @@ test('every DecodeReason is produced somewhere', () => {
 });
 
 // ---- the hand-rolled reader against @msgpack/msgpack ---------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random number and a width that can hold it (sometimes NaN/±Infinity, sometimes out of range for ts). */
 function randomNumber(rand: () => number): number[] {
