@@ -4,7 +4,7 @@
  * sink from run(), so nothing it computes can be dropped as dead code.
  */
 import { mean, standardDeviation } from 'simple-statistics';
-import { Detector, type SeriesLabels } from '../../src/core/detector.js';
+import { Engine } from '../../src/engine/engine.js';
 import { AlertLifecycle } from '../../src/core/lifecycle.js';
 import type { Rule } from '../../src/core/rule.js';
 import { makeRule } from '../../test/support/rules.js';
@@ -41,10 +41,6 @@ export function benchRule(): Rule {
 }
 
 /** Called once per new series (and per alert): the name is enough for a rule without matchers. */
-function parseKey(key: string): SeriesLabels {
-  return { name: key.slice(0, key.indexOf('{')), labels: {} };
-}
-
 /** What a run left in memory, per series. */
 export interface ImplMemory {
   /** The figure the results table reports: allocated (core) or measured on the heap (baselines). */
@@ -74,10 +70,18 @@ export function createImpl(name: ImplName, keys: readonly Buffer[], stream: Valu
   }
 }
 
-/** The real path: Detector.observe with the key bytes (a pooled Buffer slice) per sample. */
+/** The real path: Engine.observe with the key bytes (a pooled Buffer slice) per sample. */
 class CoreKey implements Impl {
   readonly name = 'core-key';
-  readonly detector = new Detector({ rules: [benchRule()], maxSeries: MAX_SERIES, initialCapacity: INITIAL_CAPACITY, parseKey });
+  readonly engine = new Engine({
+    rules: [benchRule()],
+    maxSeries: MAX_SERIES,
+    initialCapacity: INITIAL_CAPACITY,
+    idleTimeoutMs: Infinity,
+    flapWindowMs: 0,
+    source: { topic: 'bench', partition: 0 },
+  });
+  readonly detector = this.engine.detector;
   alerts = 0;
   private k = 0;
 
@@ -91,20 +95,20 @@ class CoreKey implements Impl {
   }
 
   run(passes: number): number {
-    const det = this.detector;
+    const engine = this.engine;
     const keys = this.keys;
     const series = keys.length;
     const { values, mask } = this.stream;
     let k = this.k;
     let acc = 0;
     for (let p = 0; p < passes; p++) {
+      engine.begin(0);
       for (let s = 0; s < series; s++) {
-        const key = keys[s];
-        acc += det.observe(key, 0, key.length, T0 + k, values[k & mask]);
+        acc += engine.observe(keys[s], T0 + k, values[k & mask]);
         k++;
       }
-      // A worker drains after every batch; here, after every pass.
-      const n = det.drainAlerts().length;
+      // A worker finishes a batch after every fetch; here, after every pass.
+      const n = engine.finish().alerts.length;
       this.alerts += n;
       acc += n;
     }

@@ -8,7 +8,7 @@
 import kafkajs from 'kafkajs';
 import { resolveBrokers } from '../broker/index.js';
 import { loadConfig, type Config } from '../config/index.js';
-import type { AlertRecord } from '../core/detector.js';
+import type { AlertEvent } from '../codec/alerts.js';
 import { Worker } from '../kafka/worker.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { kafkaConnection } from '../kafka/connection.js';
@@ -83,7 +83,7 @@ async function runDemo(config: Config, o: { series: number; rounds: number; rate
   const kafka = new Kafka({ clientId: 'sigmawatch-demo', brokers: brokers.brokers, ...kafkaConnection(config.kafka), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const metrics = createMetrics();
-  const alerts: AlertRecord[] = [];
+  const alerts: AlertEvent[] = [];
   const latencies: number[] = [];
   const worker = new Worker({
     config: demoConfig,
@@ -135,7 +135,7 @@ async function runDemo(config: Config, o: { series: number; rounds: number; rate
   return 0;
 }
 
-function printAlert(a: AlertRecord): void {
+function printAlert(a: AlertEvent): void {
   const time = new Date(a.ts).toISOString().slice(11, 23);
   const status = a.status === 'firing' ? paint(a.severity === 'critical' ? '31;1' : '33;1', `FIRING ${a.severity.padEnd(8)}`) : paint('32', 'resolved        ');
   const z = `${a.z >= 0 ? '+' : ''}${a.z.toFixed(1)}`;
@@ -155,7 +155,7 @@ function quantile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function summarize(report: ProduceReport | undefined, alerts: AlertRecord[], latencies: number[], processed: number, busy: number, seconds: number): void {
+function summarize(report: ProduceReport | undefined, alerts: AlertEvent[], latencies: number[], processed: number, busy: number, seconds: number): void {
   if (report === undefined) return;
   const fired = alerts.filter((a) => a.reason === 'fired');
   const key = (series: string, ts: number) => `${series}\u0000${ts}`;

@@ -1,16 +1,17 @@
 /**
  * `sigmawatch replay [--config FILE] [--set key=value]... DATA...`
  *
- * Runs the detection core over files, no Kafka: the same Detector the worker drives, one alert
- * event per line (JSON) on stdout, and a summary on stderr. For tuning rules on history.
+ * Runs the rules over files, no Kafka: file rows become records for the same engine the worker
+ * drives, one alert event per line (JSON) on stdout, and a summary on stderr. For tuning rules on
+ * history.
  */
-import { Detector } from '../core/detector.js';
 import { Transition } from '../core/lifecycle.js';
-import { parseSeriesId } from '../codec/series-id.js';
+import { Outcome } from '../core/outcome.js';
 import { encodeAlert } from '../codec/alerts.js';
-import { AlertEventBuilder } from '../codec/alert-event-builder.js';
-import { replayFile, fileSize, ReplayInputError, type RowSink } from '../replay/reader.js';
-import { ReplaySummary, REPORTED_REJECTS, fmt } from '../replay/summary.js';
+import { DEAD_LETTER_HEADERS } from '../codec/dead-letter.js';
+import { Engine } from '../engine/engine.js';
+import { replayFile, fileSize, ReplayInputError, type RecordSink } from '../replay/reader.js';
+import { ReplaySummary, REPORTED_REJECTS, fmt, type RejectReason } from '../replay/summary.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
 import { LineWriter, Progress } from './output.js';
 
@@ -33,8 +34,8 @@ Options:
 Malformed rows are reported with file and line and skipped. Exit code: 0 when every file was
 read, 1 when a file could not be read, 2 for usage or configuration errors.`;
 
-/** Evict idle series (and drain) every this many rows: cheap, keeps memory bounded on long files. */
-const HOUSEKEEPING_ROWS = 1 << 16;
+/** Finish a batch (evict idle series when due, write the alerts) every this many rows. */
+const BATCH_ROWS = 1024;
 
 export async function replayCommand(args: string[]): Promise<number> {
   try {
@@ -52,54 +53,60 @@ export async function replayCommand(args: string[]): Promise<number> {
 }
 
 async function replay(files: string[], config: ReturnType<typeof loadConfigFromFlags>): Promise<number> {
-  const detector = new Detector({
+  const engine = new Engine({
     rules: config.rules,
     maxSeries: config.store.maxSeries,
     initialCapacity: config.store.initialCapacity,
-    parseKey: parseSeriesId,
+    idleTimeoutMs: config.store.idleTimeoutMs,
+    flapWindowMs: config.alerts.flapWindowMs,
+    source: { topic: 'replay', partition: 0 },
   });
-  const builder = new AlertEventBuilder();
   const summary = new ReplaySummary(config.alerts.flapWindowMs);
   const out = new LineWriter();
   const progress = new Progress();
-  const idleMs = config.store.idleTimeoutMs;
   const started = performance.now();
-  let maxTs = -Infinity;
+  let refused = 0;
+  let heldBack = 0;
   let failed = 0;
   let currentFile = '';
   let currentSize = 0;
   let currentBytes = 0;
+  let pending = 0;
 
-  const emit = () => {
-    for (const a of detector.drainAlerts()) {
-      summary.alert(a);
-      out.line(encodeAlert(builder.build(a), 'json').toString('utf8'));
+  const reject = (file: string, line: number | string, reason: RejectReason, detail: string) => {
+    summary.reject(reason, `${file}:${line}`);
+    const n = summary.rejectedTotal;
+    if (n <= REPORTED_REJECTS) {
+      progress.clear();
+      process.stderr.write(`${file}:${line}: skipped (${reason}): ${detail}\n`);
+    } else if (n === REPORTED_REJECTS + 1) {
+      process.stderr.write(`further rejected rows are only counted (see the summary)\n`);
     }
   };
-
-  const sink: RowSink = {
-    row(key, ts, value) {
-      summary.rows++;
-      if (ts > maxTs) maxTs = ts;
-      detector.observe(key, 0, key.length, ts, value);
-      emit();
-      if (summary.rows % HOUSEKEEPING_ROWS === 0) {
-        detector.evictIdle(maxTs, idleMs);
-        emit();
-      }
-    },
-    reject(file, line, reason, detail) {
-      summary.reject(reason, `${file}:${line}`);
-      const n = summary.rejectedTotal;
-      if (n <= REPORTED_REJECTS) {
-        progress.clear();
-        process.stderr.write(`${file}:${line}: skipped (${reason}): ${detail}\n`);
-      } else if (n === REPORTED_REJECTS + 1) {
-        process.stderr.write(`further rejected rows are only counted (see the summary)\n`);
-      }
-    },
+  const finishBatch = () => {
+    const result = engine.finish();
+    summary.rows += result.records - result.deadLetters.length;
+    refused += result.outcomeCount(Outcome.Refused);
+    for (let r = 0; r < config.rules.length; r++) heldBack += result.transitionCount(r, Transition.HeldBack);
+    for (const a of result.alerts) {
+      summary.alert(a);
+      out.line(encodeAlert(a.event, 'json').toString('utf8'));
+    }
+    engine.begin(Date.now());
+    pending = 0;
   };
 
+  const sink: RecordSink = {
+    record(record) {
+      // A record the decoder refused is reported at once, like a row the reader refused.
+      const dead = engine.process(record);
+      if (dead !== undefined) reject(currentFile === '-' ? 'stdin' : currentFile, record.offset, dead.reason, String(dead.headers[DEAD_LETTER_HEADERS.error]));
+      if (++pending === BATCH_ROWS) finishBatch();
+    },
+    reject,
+  };
+
+  engine.begin(Date.now());
   for (const file of files) {
     currentFile = file;
     currentSize = fileSize(file);
@@ -119,19 +126,19 @@ async function replay(files: string[], config: ReturnType<typeof loadConfigFromF
       process.stderr.write(`${e.message} (file skipped)\n`);
       failed++;
     }
+    finishBatch();
     await out.flush();
   }
-  emit();
   await out.flush();
   progress.clear();
   process.stderr.write(
     summary.format({
       files: files.length,
-      series: detector.store.size,
-      refused: detector.counters.refused,
+      series: engine.seriesCount,
+      refused,
       seconds: (performance.now() - started) / 1000,
-      stillFiring: detector.firingCount(),
-      heldBack: detector.rules.reduce((n, _, r) => n + detector.counters.transitionCount(r, Transition.HeldBack), 0),
+      stillFiring: engine.detector.firingCount(),
+      heldBack,
     }) + '\n',
   );
   return failed > 0 ? 1 : 0;

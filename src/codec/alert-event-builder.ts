@@ -1,60 +1,57 @@
 /**
- * Turns the core's alert records into wire events: the deterministic id, the series labels merged
- * with the rule's extra labels, and the rule's annotation templates rendered. Templates are
- * compiled once per rule; building happens per alert (rare), never per sample.
+ * Turns the core's alert facts (one entry of an `AlertQueue`) into the wire event: the
+ * deterministic id, the series labels merged with the rule's extra labels, the status and reason
+ * by name, and the rule's annotation templates rendered. Templates are compiled once per rule;
+ * building happens per alert (rare), never per sample.
  */
-import type { AlertRecord } from '../core/detector.js';
+import { ALERT_REASON_NAMES, isResolution, type AlertQueue, type AlertReason } from '../core/alert-queue.js';
 import type { Rule } from '../core/rule.js';
-import { compileTemplate, type CompiledTemplate } from '../core/template.js';
+import { compileTemplate, type CompiledTemplate } from './alert-template.js';
 import { alertId, type AlertEvent } from './alerts.js';
 
 export class AlertEventBuilder {
-  private readonly templates = new Map<Rule, ReadonlyArray<readonly [string, CompiledTemplate]>>();
+  private readonly templates: ReadonlyArray<ReadonlyArray<readonly [string, CompiledTemplate]>>;
 
-  build(rec: AlertRecord): AlertEvent {
-    const rule = rec.rule;
-    // Rule labels win over series labels, as in Prometheus alerting rules.
-    const labels = { ...rec.labels, ...rule.labels };
-    const annotations: Record<string, string> = {};
-    const ctx = {
-      value: rec.value,
-      mean: rec.mean,
-      std: rec.std,
-      z: rec.z,
-      rule: rule.name,
-      severity: rec.severity,
-      series: rec.series,
-      name: rec.name,
-      labels,
-    };
-    for (const [key, template] of this.templatesOf(rule)) annotations[key] = template.render(ctx);
-    return {
-      id: alertId(rec.series, rule.name, rec.startsAt),
-      status: rec.status,
-      rule: rule.name,
-      severity: rec.severity,
-      series: rec.series,
-      name: rec.name,
-      labels,
-      ts: rec.ts,
-      value: rec.value,
-      mean: rec.mean,
-      std: rec.std,
-      z: rec.z,
-      window: rec.window,
-      startsAt: rec.startsAt,
-      ...(rec.endsAt === undefined ? {} : { endsAt: rec.endsAt }),
-      annotations,
-      reason: rec.reason,
-    };
+  /** `rules` in the detector's order: queue entries name their rule by index. */
+  constructor(private readonly rules: readonly Rule[]) {
+    this.templates = rules.map((rule) => Object.entries(rule.annotations).map(([k, src]) => [k, compileTemplate(src)] as const));
   }
 
-  private templatesOf(rule: Rule): ReadonlyArray<readonly [string, CompiledTemplate]> {
-    let t = this.templates.get(rule);
-    if (t === undefined) {
-      t = Object.entries(rule.annotations).map(([k, src]) => [k, compileTemplate(src)] as const);
-      this.templates.set(rule, t);
-    }
-    return t;
+  /** The event of entry `i` of `q`. */
+  build(q: AlertQueue, i: number): AlertEvent {
+    const rule = this.rules[q.rule[i]]!;
+    const { series, name, labels: seriesLabels } = q.identity[i]!;
+    const reason = q.reason[i] as AlertReason;
+    const severity = rule.tiers[q.tier[i]]!.severity;
+    // Rule labels win over series labels, as in Prometheus alerting rules.
+    const labels = { ...seriesLabels, ...rule.labels };
+    const value = q.value[i];
+    const mean = q.mean[i];
+    const std = q.std[i];
+    const z = q.z[i];
+    const annotations: Record<string, string> = {};
+    const ctx = { value, mean, std, z, rule: rule.name, severity, series, name, labels };
+    for (const [key, template] of this.templates[q.rule[i]]!) annotations[key] = template.render(ctx);
+    const ts = q.ts[i];
+    const resolved = isResolution(reason);
+    return {
+      id: alertId(series, rule.name, q.startsAt[i]),
+      status: resolved ? 'resolved' : 'firing',
+      rule: rule.name,
+      severity,
+      series,
+      name,
+      labels,
+      ts,
+      value,
+      mean,
+      std,
+      z,
+      window: q.window[i],
+      startsAt: q.startsAt[i],
+      ...(resolved ? { endsAt: ts } : {}),
+      annotations,
+      reason: ALERT_REASON_NAMES[reason],
+    };
   }
 }

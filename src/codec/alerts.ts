@@ -11,13 +11,16 @@
  */
 
 import { Decoder } from '@msgpack/msgpack';
+import { ALERT_REASON_NAMES, type AlertReasonName } from '../core/alert-queue.js';
 import { DecodeError } from './errors.js';
 import { MsgpackWriter } from './msgpack-writer.js';
 
 export type AlertStatus = 'firing' | 'resolved';
-/** Why this event was sent (the lifecycle transition that produced it). */
-export type AlertReason = 'fired' | 'repeat' | 'severity_changed' | 'resolved' | 'stale';
-export type AlertFormat = 'json' | 'msgpack';
+/** Why this event was sent (the lifecycle transition that produced it): `core/alert-queue.ts`. */
+export type AlertReason = AlertReasonName;
+/** How alert events are encoded on the alerts topic (`alerts.format`). */
+export const ALERT_FORMATS = ['json', 'msgpack'] as const;
+export type AlertFormat = (typeof ALERT_FORMATS)[number];
 
 export interface AlertEvent {
   /** `alertId(series, rule, startsAt)`: the same for every event of one firing episode. */
@@ -46,8 +49,40 @@ export interface AlertEvent {
   reason?: AlertReason;
 }
 
-const STATUSES: ReadonlySet<string> = new Set<AlertStatus>(['firing', 'resolved']);
-const REASONS: ReadonlySet<string> = new Set<AlertReason>(['fired', 'repeat', 'severity_changed', 'resolved', 'stale']);
+/** How a field is written and checked: msgpack type, JSON form and the allowed values. */
+type FieldKind = 'string' | 'status' | 'reason' | 'map' | 'integer' | 'float';
+
+/**
+ * The schema, once: every field of AlertEvent (the type checker refuses a missing or an extra one)
+ * in wire order, with its kind. Both encoders and the decoder walk this table.
+ */
+const ALERT_FIELDS: { readonly [K in keyof Required<AlertEvent>]: FieldKind } = {
+  id: 'string',
+  status: 'status',
+  rule: 'string',
+  severity: 'string',
+  series: 'string',
+  name: 'string',
+  labels: 'map',
+  ts: 'integer',
+  value: 'float',
+  mean: 'float',
+  std: 'float',
+  z: 'float',
+  window: 'integer',
+  startsAt: 'integer',
+  endsAt: 'integer',
+  annotations: 'map',
+  reason: 'reason',
+};
+const FIELD_ORDER = Object.keys(ALERT_FIELDS) as (keyof AlertEvent)[];
+/** Fields left out when absent; every other field is required. */
+const OPTIONAL: ReadonlySet<string> = new Set<keyof AlertEvent>(['endsAt', 'reason']);
+
+const ALLOWED: Partial<Record<FieldKind, ReadonlySet<string>>> = {
+  status: new Set<AlertStatus>(['firing', 'resolved']),
+  reason: new Set<string>(ALERT_REASON_NAMES),
+};
 
 // FNV-1a, 64 bit (http://www.isthe.com/chongo/tech/comp/fnv/): tiny, specified, and the same in
 // every language, so any consumer can recompute an id. 64 bits leave a collision chance of about
@@ -78,39 +113,31 @@ export function alertId(series: string, rule: string, startsAt: number): string 
 }
 
 export function encodeAlert(e: AlertEvent, format: AlertFormat): Buffer {
-  if (format === 'json') return Buffer.from(JSON.stringify(ordered(e)), 'utf8');
-  const fields = 15 + (e.endsAt === undefined ? 0 : 1) + (e.reason === undefined ? 0 : 1);
-  const w = new MsgpackWriter(256).mapHeader(fields);
-  w.str('id').str(e.id);
-  w.str('status').str(e.status);
-  w.str('rule').str(e.rule);
-  w.str('severity').str(e.severity);
-  w.str('series').str(e.series);
-  w.str('name').str(e.name);
-  w.str('labels').stringMap(e.labels);
-  w.str('ts').intOrFloat(e.ts);
-  w.str('value').float64(e.value);
-  w.str('mean').float64(e.mean);
-  w.str('std').float64(e.std);
-  w.str('z').float64(e.z);
-  w.str('window').intOrFloat(e.window);
-  w.str('startsAt').intOrFloat(e.startsAt);
-  if (e.endsAt !== undefined) w.str('endsAt').intOrFloat(e.endsAt);
-  w.str('annotations').stringMap(e.annotations);
-  if (e.reason !== undefined) w.str('reason').str(e.reason);
+  const present = FIELD_ORDER.filter((k) => e[k] !== undefined);
+  if (format === 'json') {
+    const ordered: Record<string, unknown> = {};
+    for (const k of present) ordered[k] = e[k];
+    return Buffer.from(JSON.stringify(ordered), 'utf8');
+  }
+  const w = new MsgpackWriter(256).mapHeader(present.length);
+  for (const k of present) {
+    w.str(k);
+    const v = e[k]!;
+    switch (ALERT_FIELDS[k]) {
+      case 'map':
+        w.stringMap(v as Record<string, string>);
+        break;
+      case 'integer':
+        w.intOrFloat(v as number);
+        break;
+      case 'float':
+        w.float64(v as number);
+        break;
+      default:
+        w.str(v as string);
+    }
+  }
   return w.finish();
-}
-
-/** A copy with the schema's key order and without absent optional fields (for JSON). */
-function ordered(e: AlertEvent): AlertEvent {
-  return {
-    id: e.id, status: e.status, rule: e.rule, severity: e.severity, series: e.series, name: e.name,
-    labels: e.labels, ts: e.ts, value: e.value, mean: e.mean, std: e.std, z: e.z, window: e.window,
-    startsAt: e.startsAt,
-    ...(e.endsAt === undefined ? {} : { endsAt: e.endsAt }),
-    annotations: e.annotations,
-    ...(e.reason === undefined ? {} : { reason: e.reason }),
-  };
 }
 
 const MSGPACK = new Decoder();
@@ -129,26 +156,26 @@ export function decodeAlert(bytes: Uint8Array): AlertEvent {
     throw new DecodeError('bad_shape', 'an alert event must be a map');
   }
   const r = body as Record<string, unknown>;
-  const e: AlertEvent = {
-    id: str(r, 'id'),
-    status: oneOf(r, 'status', STATUSES) as AlertStatus,
-    rule: str(r, 'rule'),
-    severity: str(r, 'severity'),
-    series: str(r, 'series'),
-    name: str(r, 'name'),
-    labels: strMap(r, 'labels'),
-    ts: num(r, 'ts'),
-    value: num(r, 'value'),
-    mean: num(r, 'mean'),
-    std: num(r, 'std'),
-    z: num(r, 'z'),
-    window: num(r, 'window'),
-    startsAt: num(r, 'startsAt'),
-    annotations: strMap(r, 'annotations'),
-  };
-  if (r['endsAt'] !== undefined) e.endsAt = num(r, 'endsAt');
-  if (r['reason'] !== undefined) e.reason = oneOf(r, 'reason', REASONS) as AlertReason;
-  return e;
+  const e: Record<string, unknown> = {};
+  for (const k of FIELD_ORDER) {
+    if (OPTIONAL.has(k) && r[k] === undefined) continue;
+    e[k] = readField(r, k, ALERT_FIELDS[k]);
+  }
+  return e as unknown as AlertEvent;
+}
+
+function readField(r: Record<string, unknown>, k: string, kind: FieldKind): unknown {
+  switch (kind) {
+    case 'map':
+      return strMap(r, k);
+    case 'integer':
+    case 'float':
+      return num(r, k);
+    case 'string':
+      return str(r, k);
+    default:
+      return oneOf(r, k, ALLOWED[kind]!);
+  }
 }
 
 function get(r: Record<string, unknown>, k: string): unknown {

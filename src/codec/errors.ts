@@ -1,5 +1,5 @@
 /**
- * Why a record could not be decoded. Each reason becomes the `sigmawatch-reason` header of the
+ * Why a record could not be decoded (every reason, in the order of the table below). Each reason becomes the `sigmawatch-reason` header of the
  * dead-letter copy and a `reason` label on the drop counter, so the set is small and closed.
  *
  * | reason             | meaning                                                                  |
@@ -17,21 +17,7 @@
  * | `bad_key`          | the key is not a valid series id (`parseSeriesId`)                        |
  * | `key_mismatch`     | a verbose record's body names another series than its key                 |
  */
-export type DecodeReason =
-  | 'empty_value'
-  | 'not_msgpack'
-  | 'not_json'
-  | 'bad_shape'
-  | 'missing_field'
-  | 'bad_series'
-  | 'bad_timestamp'
-  | 'non_finite_value'
-  | 'missing_key'
-  | 'bad_key'
-  | 'key_mismatch';
-
-/** Every reason, in the order of the table above (for metrics pre-registration and tests). */
-export const DECODE_REASONS: readonly DecodeReason[] = Object.freeze([
+export const DECODE_REASONS = [
   'empty_value',
   'not_msgpack',
   'not_json',
@@ -43,7 +29,8 @@ export const DECODE_REASONS: readonly DecodeReason[] = Object.freeze([
   'missing_key',
   'bad_key',
   'key_mismatch',
-]);
+] as const;
+export type DecodeReason = (typeof DECODE_REASONS)[number];
 
 /**
  * A record that can never be decoded, however often it is retried: the worker sends it to the

@@ -24,6 +24,7 @@
  * clarity over speed.
  */
 
+import type { SeriesIdentity } from '../core/series-identity.js';
 import { DecodeError } from './errors.js';
 
 export interface ParsedSeriesId {
@@ -103,13 +104,24 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** `parseSeriesId` of a record key. Positions in error messages count characters, not bytes. */
 export function parseSeriesIdBytes(key: Uint8Array): ParsedSeriesId {
-  let id: string;
+  const { name, labels } = seriesIdentityOf(key);
+  return { name, labels };
+}
+
+/**
+ * Who the series keyed by `key` is: the id as text (exactly the key's UTF-8, so an alert's
+ * `series` always equals the record key), its name and labels. Throws `DecodeError` ('bad_key'),
+ * also for a key that is not valid UTF-8. Called once per series, when it is admitted.
+ */
+export function seriesIdentityOf(key: Uint8Array): SeriesIdentity {
+  let series: string;
   try {
-    id = UTF8.decode(key);
+    series = UTF8.decode(key);
   } catch (cause) {
     throw new DecodeError('bad_key', 'bad series id: the key is not valid UTF-8', { cause });
   }
-  return parseSeriesId(id);
+  const { name, labels } = parseSeriesId(series);
+  return { series, name, labels };
 }
 
 /** The canonical spelling of a series id (throws like `parseSeriesId`); equal to `id` iff it was canonical. */

@@ -7,7 +7,7 @@ import {z} from 'zod';
 import type {Baseline, Direction, Hold, LabelMatcher, Rule, SeverityTier, StdFloor} from '../core/rule.js';
 import {parseSelector} from '../core/matcher.js';
 import {MAX_RULES} from '../core/store.js';
-import {compileTemplate, TemplateError} from '../core/template.js';
+import {compileTemplate, TemplateError} from '../codec/alert-template.js';
 import {
   bool, duration, hold, int, labelMap, mustBe, nonEmptyString, nonNegative, note, oneOf, positive, regex, sentence,
   strict,

@@ -8,6 +8,7 @@ import {z} from 'zod';
 import type {Config} from './types.js';
 import {bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict} from './fields.js';
 import {rulesSchema} from './rule-schema.js';
+import {ALERT_FORMATS} from '../codec/alerts.js';
 import {isPlainObject} from './sources.js';
 
 const BROKER = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s,:[\]]+):\d{1,5}$/;
@@ -116,7 +117,7 @@ const kafka = strict(
   }));
 
 const alerts = strict(
-  {format: oneOf(['json', 'msgpack']), flap_window: duration(false)},
+  {format: oneOf(ALERT_FORMATS), flap_window: duration(false)},
   'a map (the alerts section)',
 ).transform((a) => ({format: a.format, flapWindowMs: a.flap_window}));
 

@@ -6,7 +6,8 @@
 
 import type {Rule} from '../core/rule.js';
 
-export type AlertFormat = 'json' | 'msgpack';
+import type {AlertFormat} from '../codec/alerts.js';
+export type {AlertFormat};
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 export interface KafkaTopics {

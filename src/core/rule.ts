@@ -58,6 +58,6 @@ export interface Rule {
   readonly repeatMs: number;
   /** Extra labels put on every alert of this rule (team, service). */
   readonly labels: Readonly<Record<string, string>>;
-  /** Templates: `{{ value }}`, `{{ labels.service }}`, … (see src/core/template.ts). */
+  /** Templates: `{{ value }}`, `{{ labels.service }}`, … (see src/codec/alert-template.ts). */
   readonly annotations: Readonly<Record<string, string>>;
 }

@@ -7,19 +7,19 @@
  * committed. A worker that dies loses no input; its successor re-reads from the last commit and
  * may re-send alerts, which carry the same deterministic id.
  *
- * Rebalances: one PartitionProcessor per assigned partition; a partition that is no longer assigned
- * after a group join drops its state, a newly assigned one starts empty.
+ * Per batch: fetch → engine (decode, score, lifecycle, dead letters) → publish → commit →
+ * metrics from the batch result. Rebalances: one Engine per assigned partition; a partition that
+ * is no longer assigned after a group join drops its state, a newly assigned one starts empty.
  */
 import { Kafka, type Consumer, type Producer, type EachBatchPayload, type Message } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Metrics } from '../observe/metrics.js';
 import { kafkaLogCreator, kafkaLogLevel } from '../observe/logger.js';
-import { encodeAlert } from '../codec/alerts.js';
-import { AlertEventBuilder } from '../codec/alert-event-builder.js';
-import { isFlap, type AlertRecord } from '../core/detector.js';
-import { TRANSITION_NAMES, Transition } from '../core/lifecycle.js';
-import { PartitionProcessor, OUTCOME_NAMES } from './partition-processor.js';
+import { encodeAlert, type AlertEvent } from '../codec/alerts.js';
+import { Engine } from '../engine/engine.js';
+import type { BatchResult } from '../engine/batch-result.js';
+import { recordBatch } from './batch-metrics.js';
 import { ensureTopics } from './topics.js';
 import { kafkaConnection } from './connection.js';
 import { chunkMessages } from './chunks.js';
@@ -32,7 +32,7 @@ export interface WorkerOptions {
   /** Wall clock (ms), for latency metrics and dead-letter times; the core never reads it. */
   readonly now?: () => number;
   /** Called with every alert event after the broker acknowledged it (the demo prints them). */
-  readonly onAlert?: (a: AlertRecord) => void;
+  readonly onAlert?: (a: AlertEvent) => void;
   /** Called when the consumer crashed and kafkajs will not restart it: the worker is dead. */
   readonly onFatal?: (error: Error) => void;
 }
@@ -52,8 +52,7 @@ export class Worker {
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
-  private readonly partitions = new Map<string, PartitionProcessor>();
-  private readonly builder = new AlertEventBuilder();
+  private readonly partitions = new Map<string, Engine>();
   private readonly now: () => number;
   private readonly log: Logger;
   private joined = false;
@@ -149,7 +148,7 @@ export class Worker {
   /** Live series per partition (for tests and the demo). */
   seriesCount(): number {
     let n = 0;
-    for (const p of this.partitions.values()) n += p.detector.store.size;
+    for (const engine of this.partitions.values()) n += engine.seriesCount;
     return n;
   }
 
@@ -169,47 +168,49 @@ export class Worker {
     this.log.info({ assignment }, 'joined group');
   }
 
-  private processorFor(topic: string, partition: number): PartitionProcessor {
+  private engineFor(topic: string, partition: number): Engine {
     const key = `${topic}:${partition}`;
-    let p = this.partitions.get(key);
-    if (p === undefined) {
-      const { store, rules } = this.o.config;
-      p = new PartitionProcessor({
-        topic,
-        partition,
+    let engine = this.partitions.get(key);
+    if (engine === undefined) {
+      const { store, rules, alerts } = this.o.config;
+      engine = new Engine({
         rules,
         maxSeries: store.maxSeries,
         initialCapacity: store.initialCapacity,
         idleTimeoutMs: store.idleTimeoutMs,
-        now: this.now,
+        flapWindowMs: alerts.flapWindowMs,
+        source: { topic, partition },
       });
-      this.partitions.set(key, p);
+      this.partitions.set(key, engine);
     }
-    return p;
+    return engine;
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
     const started = performance.now();
     const { topic, partition } = batch;
-    const p = this.processorFor(topic, partition);
-    const counters = p.detector.counters;
-    const before = { refused: counters.refused, evicted: counters.evicted, transitions: Float64Array.from(counters.transitions) };
-    let last: string | null = null;
+    const engine = this.engineFor(topic, partition);
+    engine.begin(this.now());
     let n = 0;
     for (const m of batch.messages) {
       if (isStale()) break;
-      p.process(m);
-      last = m.offset;
+      engine.process(m);
       if (++n % HEARTBEAT_EVERY === 0) await heartbeat();
     }
+    const result = engine.finish();
+    const last = result.lastOffset;
     if (last === null) return;
     this.processed.set(`${topic}:${partition}`, last);
-    p.housekeeping();
 
-    const records = p.detector.drainAlerts();
-    const deadLetters = p.takeDeadLetters();
-    await this.publish(records, deadLetters);
-    const acked = this.now();
+    await this.publish(result);
+    const ackedAt = this.now();
+    // Counted once the broker has the output, whether or not the commit below goes through: the
+    // alerts were delivered either way.
+    recordBatch(this.o.metrics, result, { rules: this.o.config.rules, partition: String(partition), series: engine.seriesCount, ackedAt });
+    for (const d of result.deadLetters) {
+      if (d.reason === 'internal_error') this.log.error({ topic, partition, error: String(d.headers['sigmawatch-error']) }, 'record failed with an internal error; sent to the dead-letter topic');
+    }
+    for (const a of result.alerts) this.o.onAlert?.(a.event);
     resolveOffset(last);
     try {
       await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
@@ -221,73 +222,18 @@ export class Worker {
       return;
     }
     await heartbeat();
-
-    this.report(p, `${topic}:${partition}`, n, records, deadLetters, before, acked);
     const lag = Number(BigInt(batch.highWatermark) - BigInt(last) - 1n);
     this.o.metrics.consumerLag.labels(topic, String(partition)).set(lag);
     this.o.metrics.batchDuration.observe((performance.now() - started) / 1000);
-    for (const r of records) this.o.onAlert?.(r);
   }
 
-  private async publish(records: AlertRecord[], deadLetters: Message[]): Promise<void> {
+  /** Alerts, then dead letters, each in requests the broker accepts, one at a time (kafkajs does not keep concurrent sends in order). */
+  private async publish(result: BatchResult): Promise<void> {
     const { topics } = this.o.config.kafka;
     const format = this.o.config.alerts.format;
-    const topicMessages = [];
-    if (records.length > 0) {
-      topicMessages.push({
-        topic: topics.alerts,
-        messages: records.map((r) => ({ key: r.series, value: encodeAlert(this.builder.build(r), format) })),
-      });
-    }
-    if (deadLetters.length > 0) topicMessages.push({ topic: topics.deadLetter, messages: deadLetters });
-    // One request per chunk, in order, each awaited: kafkajs does not keep concurrent sends in order.
-    for (const { topic, messages } of topicMessages) {
+    const alerts: Message[] = result.alerts.map(({ event }) => ({ key: event.series, value: encodeAlert(event, format) }));
+    for (const [topic, messages] of [[topics.alerts, alerts], [topics.deadLetter, result.deadLetters]] as const) {
       for (const chunk of chunkMessages(messages)) await this.producer.send({ topic, messages: chunk, acks: -1 });
     }
-  }
-
-  private report(
-    p: PartitionProcessor,
-    key: string,
-    records: number,
-    alerts: AlertRecord[],
-    deadLetters: Message[],
-    before: { refused: number; evicted: number; transitions: Float64Array },
-    acked: number,
-  ): void {
-    const m = this.o.metrics;
-    m.records.inc(records);
-    const out = p.outcomes;
-    for (let i = 0; i < out.length; i++) {
-      if (out[i] > 0) m.samples.labels(OUTCOME_NAMES[i]!).inc(out[i]);
-      out[i] = 0;
-    }
-    for (const d of deadLetters) {
-      const reason = String(d.headers?.['sigmawatch-reason'] ?? 'unknown');
-      m.deadLetters.labels(reason).inc();
-      if (reason === 'internal_error') this.log.error({ partition: key, error: String(d.headers?.['sigmawatch-error']) }, 'record failed with an internal error; sent to the dead-letter topic');
-    }
-    const c = p.detector.counters;
-    if (c.refused > before.refused) m.refusedSeries.inc(c.refused - before.refused);
-    if (c.evicted > before.evicted) m.evictedSeries.inc(c.evicted - before.evicted);
-    const flapWindow = this.o.config.alerts.flapWindowMs;
-    for (const a of alerts) {
-      m.alerts.labels(a.rule.name, a.severity, a.status).inc();
-      m.transitions.labels(a.rule.name, a.reason === 'stale' ? 'resolved' : a.reason).inc();
-      if (a.reason === 'fired') m.alertsFiring.labels(a.rule.name).inc();
-      if (a.status === 'resolved') m.alertsFiring.labels(a.rule.name).dec();
-      if (isFlap(a, flapWindow)) m.flaps.labels(a.rule.name).inc();
-      m.sampleToAlertLatency.observe(Math.max(0, acked - a.ts) / 1000);
-    }
-    // Pending and held-back transitions send nothing but say how much `for` holds back.
-    const rules = this.o.config.rules;
-    for (let r = 0; r < rules.length; r++) {
-      for (const t of [Transition.Pending, Transition.HeldBack]) {
-        const i = r * TRANSITION_NAMES.length + t;
-        const d = c.transitions[i] - before.transitions[i];
-        if (d > 0) m.transitions.labels(rules[r]!.name, TRANSITION_NAMES[t]).inc(d);
-      }
-    }
-    m.activeSeries.labels(key.slice(key.lastIndexOf(':') + 1)).set(p.detector.store.size);
   }
 }

@@ -18,14 +18,9 @@
  * partitions — never series ids.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+// The label vocabularies are the core's closed enums (pure constants: no layer is crossed backwards).
+import { OUTCOME_NAMES } from '../core/outcome.js';
 
-/** What happened to one sample (`sigmawatch_samples_total{outcome}`). */
-export const SAMPLE_OUTCOMES = ['scored', 'learning', 'no_rule', 'refused', 'rejected_value', 'bad_key'] as const;
-export type SampleOutcome = (typeof SAMPLE_OUTCOMES)[number];
-
-/** Why an alert's lifecycle moved (`sigmawatch_transitions_total{reason}`). */
-export const TRANSITION_REASONS = ['pending', 'held_back', 'fired', 'repeat', 'severity_changed', 'resolved'] as const;
-export type TransitionReason = (typeof TRANSITION_REASONS)[number];
 
 /** Status of a published alert event (`sigmawatch_alerts_total{status}`). */
 export const ALERT_STATUSES = ['firing', 'resolved'] as const;
@@ -42,7 +37,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export interface Metrics {
   /** The registry holding every metric below plus the default process metrics. */
   readonly registry: Registry;
-  /** `sigmawatch_samples_total{outcome}`: samples handled, by outcome (see `SAMPLE_OUTCOMES`). */
+  /** `sigmawatch_samples_total{outcome}`: samples handled, by outcome (see `OUTCOME_NAMES` in core/outcome.ts). */
   readonly samples: Counter<'outcome'>;
   /** `sigmawatch_records_total`: Kafka records consumed (one record may carry several samples). */
   readonly records: Counter;
@@ -50,7 +45,7 @@ export interface Metrics {
   readonly deadLetters: Counter<'reason'>;
   /** `sigmawatch_alerts_total{rule,severity,status}`: alert events published (acked by the broker). */
   readonly alerts: Counter<'rule' | 'severity' | 'status'>;
-  /** `sigmawatch_transitions_total{rule,reason}`: lifecycle transitions (see `TRANSITION_REASONS`). */
+  /** `sigmawatch_transitions_total{rule,reason}`: lifecycle transitions (see `TRANSITION_NAMES` in core/lifecycle.ts). */
   readonly transitions: Counter<'rule' | 'reason'>;
   /** `sigmawatch_flaps_total{rule}`: alerts that resolved within the flap window after firing. */
   readonly flaps: Counter<'rule'>;
@@ -92,7 +87,7 @@ export function createMetrics(): Metrics {
   });
   // Every outcome is exported from the start (at 0), so rate() and absent() see the series
   // before the first occurrence rather than a gap.
-  for (const outcome of SAMPLE_OUTCOMES) samples.inc({ outcome }, 0);
+  for (const outcome of OUTCOME_NAMES) samples.inc({ outcome }, 0);
 
   const metrics: Metrics = {
     registry,

@@ -3,8 +3,12 @@
  * alert quality per rule and severity (episodes fired, resolved, flaps, mean duration). This is
  * the readout for tuning thresholds on history before deploying them.
  */
-import { isFlap, type AlertRecord } from '../core/detector.js';
-import type { RejectReason } from './reader.js';
+import type { EngineAlert } from '../engine/batch-result.js';
+import type { DeadLetterReason } from '../codec/dead-letter.js';
+import type { RowRejectReason } from './reader.js';
+
+/** Why a row was skipped: something only a file gets wrong, or what the decoder says of the record. */
+export type RejectReason = RowRejectReason | DeadLetterReason;
 
 interface AlertCounts {
   fired: number;
@@ -37,8 +41,8 @@ export class ReplaySummary {
     return n;
   }
 
-  alert(a: AlertRecord): void {
-    const key = `${a.rule.name}\u0000${a.severity}`;
+  alert({ event: a, firedAt, flap }: EngineAlert): void {
+    const key = `${a.rule}\u0000${a.severity}`;
     let c = this.alerts.get(key);
     if (c === undefined) {
       c = { fired: 0, escalated: 0, repeated: 0, resolved: 0, flaps: 0, durationMs: 0 };
@@ -49,8 +53,8 @@ export class ReplaySummary {
     else if (a.reason === 'repeat') c.repeated++;
     else {
       c.resolved++;
-      c.durationMs += (a.endsAt ?? a.ts) - a.firedAt;
-      if (isFlap(a, this.flapWindowMs)) c.flaps++;
+      c.durationMs += (a.endsAt ?? a.ts) - firedAt;
+      if (flap) c.flaps++;
     }
   }
 

@@ -1,17 +1,18 @@
 /**
- * Runs one rule test on a stepped clock, through the same `Detector` and `AlertEventBuilder` the
- * worker and replay use (there is one detection code path).
+ * Runs one rule test on a stepped clock, through the same engine the worker and replay use (there
+ * is one detection code path). Values go in by the engine's per-sample path (key bytes, ts, value)
+ * rather than as records: a test's clock starts at 0, which the record decoder rightly refuses as
+ * a Unix-ms timestamp.
  *
- * Step i is at ts = i × interval (from 0). At each step: every input series that has a value there
- * is observed, in the order of the file; then, when the test sets `idle_timeout`, series idle for
- * longer than that are evicted (what the worker's housekeeping does, here at every step); then the
- * alerts are drained and built into events, and compared with what the test expects at that step.
+ * Step i is at ts = i × interval (from 0); each step is one batch. At each step: every input series
+ * that has a value there is processed, in the order of the file; then the engine's clock moves to
+ * the step and, when the test sets `idle_timeout`, series idle for longer than that are evicted
+ * (the worker does this now and then; here at every step); then the step's alert events are
+ * compared with what the test expects at that step.
  */
-import { Detector } from '../core/detector.js';
 import type { Rule } from '../core/rule.js';
 import type { AlertEvent } from '../codec/alerts.js';
-import { AlertEventBuilder } from '../codec/alert-event-builder.js';
-import { parseSeriesId } from '../codec/series-id.js';
+import { Engine } from '../engine/engine.js';
 import { compareStep, type MissingAlert } from './compare.js';
 import type { RuleTest, StepExpectation } from './test-file.js';
 
@@ -43,22 +44,29 @@ export interface RuleTestResult {
 }
 
 export function runRuleTest(rules: readonly Rule[], test: RuleTest): RuleTestResult {
-  const detector = new Detector({ rules, maxSeries: MAX_SERIES, initialCapacity: 16, parseKey: parseSeriesId });
-  const builder = new AlertEventBuilder();
-  const encoder = new TextEncoder();
-  const keys = test.inputSeries.map((s) => encoder.encode(s.series));
+  const engine = new Engine({
+    rules,
+    maxSeries: MAX_SERIES,
+    initialCapacity: 16,
+    idleTimeoutMs: test.idleTimeoutMs > 0 ? test.idleTimeoutMs : Infinity,
+    evictEveryMs: 0,
+    flapWindowMs: 0,
+    source: { topic: 'rule-test', partition: 0 },
+  });
+  const keys = test.inputSeries.map((s) => Buffer.from(s.series));
   const byStep = new Map<number, StepExpectation>(test.expectations.map((e) => [e.step, e]));
   const failures: StepFailure[] = [];
   const events: StepEvents[] = [];
 
   for (let step = 0; step < test.steps; step++) {
     const ts = step * test.intervalMs;
+    engine.begin(0);
     test.inputSeries.forEach((s, i) => {
       const v = s.values[step];
-      if (v !== undefined && v !== null) detector.observe(keys[i]!, 0, keys[i]!.length, ts, v);
+      if (v !== undefined && v !== null) engine.observe(keys[i]!, ts, v);
     });
-    if (test.idleTimeoutMs > 0) detector.evictIdle(ts, test.idleTimeoutMs);
-    const got = detector.drainAlerts().map((a) => builder.build(a));
+    engine.advanceClock(ts);
+    const got = engine.finish().alerts.map((a) => a.event);
     if (got.length > 0) events.push({ step, events: got });
 
     const want = byStep.get(step);

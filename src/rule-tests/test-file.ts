@@ -9,7 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import type { AlertReason } from '../core/detector.js';
+import { ALERT_REASON_NAMES, type AlertReasonName as AlertReason } from '../core/alert-queue.js';
 import type { Rule } from '../core/rule.js';
 import { formatSeriesId, parseSeriesId } from '../codec/series-id.js';
 import { formatDuration } from '../config/duration.js';
@@ -76,7 +76,7 @@ export interface RuleTestFile {
 
 export const DEFAULT_INTERVAL_MS = 60_000;
 
-const REASONS = ['fired', 'repeat', 'severity_changed', 'resolved', 'stale'] as const satisfies readonly AlertReason[];
+const REASONS = ALERT_REASON_NAMES;
 
 const SERIES_HELP = 'a series id like http_latency_seconds{service="api"}';
 

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { decode } from '@msgpack/msgpack';
 import { alertId, decodeAlert, encodeAlert, fnv1a64Hex, type AlertEvent } from '../../src/codec/alerts.js';
 import { DecodeError } from '../../src/codec/errors.js';
-import { deadLetterHeaders, DEAD_LETTER_HEADERS, MAX_ERROR_CHARS } from '../../src/codec/dead-letter.js';
+import { deadLetterOf, DEAD_LETTER_HEADERS, MAX_ERROR_CHARS } from '../../src/codec/dead-letter.js';
+
+/** The headers the envelope adds to a record that had none. */
+function deadLetterHeaders(o: { reason: 'bad_timestamp' | 'bad_shape'; message: string; topic: string; partition: number; offset: string | number; timestamp?: number }) {
+  const record = { key: null, value: Buffer.from('x'), offset: String(o.offset) };
+  return deadLetterOf(record, o.reason, o.message, { topic: o.topic, partition: o.partition }, o.timestamp ?? Date.now()).headers as Record<string, string>;
+}
 
 const SERIES = 'http_request_duration_seconds{job="api",route="/users"}';
 const STARTS = 1_700_000_000_000;
@@ -121,4 +127,24 @@ test('dead-letter headers', () => {
   const long = deadLetterHeaders({ reason: 'bad_shape', message: 'x'.repeat(5000), topic: 't', partition: 0, offset: 1 });
   assert.equal(long['sigmawatch-error']!.length, MAX_ERROR_CHARS);
   assert.match(long['sigmawatch-failed-at']!, /^\d{13}$/, 'defaults to the wall clock');
+});
+
+test('a dead-letter copy stays under the broker limit: big keys are cut, big headers dropped, and headers say so', () => {
+  const record = {
+    key: Buffer.alloc(130_000, 0x61),
+    value: Buffer.alloc(918_400, 0x67),
+    headers: { big: 'h'.repeat(40_000), small: 's' },
+    offset: '5',
+  };
+  const d = deadLetterOf(record, 'not_msgpack', 'x', { topic: 't', partition: 1 }, 1);
+  const size = (d.key?.length ?? 0) + (d.value?.length ?? 0) + Object.entries(d.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
+  assert.ok(size < 1_000_000, `copy of ${size} bytes`);
+  assert.equal(d.value?.length, 918_400, 'a value under 900 KiB is kept whole (the issue #9 repro: a 130 kB key made the copy too large)');
+  assert.equal(d.headers['sigmawatch-key-truncated'], '130000');
+  assert.equal(d.headers['sigmawatch-headers-dropped'], '2');
+  assert.equal(d.headers.small, undefined, 'headers are copied whole or not at all');
+  const plain = deadLetterOf({ ...record, key: Buffer.from('k'), value: Buffer.from('v'), headers: { small: 's' } }, 'not_msgpack', 'x', { topic: 't', partition: 1 }, 1);
+  assert.equal(plain.headers.small, 's');
+  assert.equal(plain.key?.toString(), 'k');
+  assert.equal(plain.headers['sigmawatch-truncated'], undefined);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetrics, SAMPLE_OUTCOMES } from '../../src/observe/metrics.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { OUTCOME_NAMES } from '../../src/core/outcome.js';
 
 const NAMES = [
   'sigmawatch_samples_total',
@@ -44,7 +45,7 @@ test('every sigmawatch metric is registered with HELP and TYPE lines', async () 
 test('sample outcomes are exported at 0 before any sample', async () => {
   const m = createMetrics();
   const text = await m.registry.metrics();
-  for (const outcome of SAMPLE_OUTCOMES) {
+  for (const outcome of OUTCOME_NAMES) {
     assert.match(text, new RegExp(`^sigmawatch_samples_total\\{outcome="${outcome}"\\} 0$`, 'm'));
   }
 });

@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {compileTemplate, formatNumber, TemplateError, type TemplateContext} from '../../src/core/template.js';
+import {compileTemplate, formatNumber, TemplateError, type TemplateContext} from '../../src/codec/alert-template.js';
 
 const ctx: TemplateContext = {
   value: 1234567.8,

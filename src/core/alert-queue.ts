@@ -1,0 +1,100 @@
+/**
+ * The alert transitions one detector produced since the caller last took them: the facts of each
+ * (which series and rule, why, the sample, the baseline it was scored against), in typed columns
+ * that grow by doubling and are reused, so an alert allocates nothing in the core. The engine turns
+ * them into wire events (`codec/alert-event.ts`); the queue is emptied with `clear()`.
+ */
+import type { SeriesIdentity } from './series-identity.js';
+import { growF64 } from './window.js';
+
+/** Why an alert event is sent. The names beside are the `reason` field of the event. */
+export const AlertReason = {
+  Fired: 0,
+  Repeat: 1,
+  SeverityChanged: 2,
+  Resolved: 3,
+  /** The series stopped sending and was evicted while firing. */
+  Stale: 4,
+} as const;
+export type AlertReason = (typeof AlertReason)[keyof typeof AlertReason];
+
+/** Reason names, indexed by AlertReason. */
+export const ALERT_REASON_NAMES = ['fired', 'repeat', 'severity_changed', 'resolved', 'stale'] as const;
+export type AlertReasonName = (typeof ALERT_REASON_NAMES)[number];
+
+/** Whether an event of this reason ends the episode (status `resolved`). */
+export function isResolution(reason: number): boolean {
+  return reason === AlertReason.Resolved || reason === AlertReason.Stale;
+}
+
+export class AlertQueue {
+  count = 0;
+  /** The series (kept by reference: a stale alert's slot is reused right after). */
+  identity: SeriesIdentity[] = [];
+  rule: Uint8Array;
+  reason: Uint8Array;
+  /** Severity tier index into the rule's tiers. */
+  tier: Uint8Array;
+  /** The sample's time and value, and the baseline it was scored against (the window before it). */
+  ts: Float64Array;
+  value: Float64Array;
+  mean: Float64Array;
+  /** The std the score divided by: the window's, raised to the rule's floor. */
+  std: Float64Array;
+  z: Float64Array;
+  /** Samples in that window. */
+  window: Float64Array;
+  /** When the episode became pending (Prometheus' activeAt); part of the alert id. */
+  startsAt: Float64Array;
+  /** When it started firing (pending → firing). */
+  firedAt: Float64Array;
+
+  constructor(capacity = 16) {
+    this.rule = new Uint8Array(capacity);
+    this.reason = new Uint8Array(capacity);
+    this.tier = new Uint8Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.mean = new Float64Array(capacity);
+    this.std = new Float64Array(capacity);
+    this.z = new Float64Array(capacity);
+    this.window = new Float64Array(capacity);
+    this.startsAt = new Float64Array(capacity);
+    this.firedAt = new Float64Array(capacity);
+  }
+
+  /** Appends an entry and returns its index; the caller fills the columns. */
+  push(identity: SeriesIdentity, rule: number, reason: AlertReason): number {
+    if (this.count === this.rule.length) this.grow(this.count * 2);
+    const i = this.count++;
+    this.identity[i] = identity;
+    this.rule[i] = rule;
+    this.reason[i] = reason;
+    return i;
+  }
+
+  /** Forgets every entry (the columns are kept for reuse). */
+  clear(): void {
+    this.identity.length = 0;
+    this.count = 0;
+  }
+
+  private grow(capacity: number): void {
+    const u8 = (a: Uint8Array) => {
+      const b = new Uint8Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.rule = u8(this.rule);
+    this.reason = u8(this.reason);
+    this.tier = u8(this.tier);
+    this.ts = growF64(this.ts, capacity);
+    this.value = growF64(this.value, capacity);
+    this.mean = growF64(this.mean, capacity);
+    this.std = growF64(this.std, capacity);
+    this.z = growF64(this.z, capacity);
+    this.window = growF64(this.window, capacity);
+    this.startsAt = growF64(this.startsAt, capacity);
+    this.firedAt = growF64(this.firedAt, capacity);
+  }
+}

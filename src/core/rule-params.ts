@@ -1,0 +1,53 @@
+/**
+ * The per-rule numbers the hot path reads, flattened once when a detector is built (never per
+ * sample), and the rule's matcher compiled.
+ */
+import type { Rule } from './rule.js';
+import type { HoldParams, LifecycleParams } from './lifecycle.js';
+import type { SeriesIdentity } from './series-identity.js';
+import { directionCode, tierThresholds } from './score.js';
+import { compileMatchers } from './matcher.js';
+
+export class RuleParams implements LifecycleParams {
+  readonly window: number;
+  readonly shortWindow: number;
+  readonly minSamples: number;
+  readonly shortMinSamples: number;
+  readonly direction: number;
+  readonly thresholds: Float64Array;
+  readonly absFloor: number;
+  readonly relFloor: number;
+  readonly multiWindow: boolean;
+  readonly excludeAnomalies: boolean;
+  readonly for: HoldParams;
+  readonly keepFiringFor: HoldParams;
+  readonly repeatMs: number;
+  private readonly matcher: (name: string, labels: Readonly<Record<string, string>>) => boolean;
+
+  constructor(readonly rule: Rule) {
+    this.window = rule.window;
+    this.shortWindow = rule.shortWindow;
+    this.minSamples = rule.minSamples;
+    this.shortMinSamples = Math.min(rule.minSamples, rule.shortWindow);
+    this.direction = directionCode(rule.direction);
+    this.thresholds = tierThresholds(rule.tiers);
+    this.absFloor = rule.stdFloor.absolute;
+    this.relFloor = rule.stdFloor.relative;
+    this.multiWindow = rule.multiWindow;
+    this.excludeAnomalies = rule.baseline === 'exclude_anomalies';
+    this.for = holdParams(rule.for);
+    this.keepFiringFor = holdParams(rule.keepFiringFor);
+    this.repeatMs = rule.repeatMs;
+    this.matcher = compileMatchers(rule.matchers);
+    if (!(this.absFloor > 0)) throw new RangeError(`rule ${rule.name}: std_floor.absolute must be > 0`);
+    if (rule.tiers.length === 0) throw new RangeError(`rule ${rule.name}: needs at least one severity tier`);
+  }
+
+  matches(series: SeriesIdentity): boolean {
+    return this.matcher(series.name, series.labels);
+  }
+}
+
+function holdParams(h: Rule['for']): HoldParams {
+  return 'samples' in h ? { samples: Math.max(1, h.samples), ms: 0 } : { samples: 0, ms: h.ms };
+}
