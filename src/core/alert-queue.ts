@@ -5,7 +5,7 @@
  * them into wire events (`codec/alert-event.ts`); the queue is emptied with `clear()`.
  */
 import type { SeriesIdentity } from './series-identity.js';
-import { growF64 } from './window.js';
+import { grow } from './slab.js';
 
 /** Why an alert event is sent. The names beside are the `reason` field of the event. */
 export const AlertReason = {
@@ -80,21 +80,16 @@ export class AlertQueue {
   }
 
   private grow(capacity: number): void {
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.rule = u8(this.rule);
-    this.reason = u8(this.reason);
-    this.tier = u8(this.tier);
-    this.ts = growF64(this.ts, capacity);
-    this.value = growF64(this.value, capacity);
-    this.mean = growF64(this.mean, capacity);
-    this.std = growF64(this.std, capacity);
-    this.z = growF64(this.z, capacity);
-    this.window = growF64(this.window, capacity);
-    this.startsAt = growF64(this.startsAt, capacity);
-    this.firedAt = growF64(this.firedAt, capacity);
+    this.rule = grow(this.rule, capacity);
+    this.reason = grow(this.reason, capacity);
+    this.tier = grow(this.tier, capacity);
+    this.ts = grow(this.ts, capacity);
+    this.value = grow(this.value, capacity);
+    this.mean = grow(this.mean, capacity);
+    this.std = grow(this.std, capacity);
+    this.z = grow(this.z, capacity);
+    this.window = grow(this.window, capacity);
+    this.startsAt = grow(this.startsAt, capacity);
+    this.firedAt = grow(this.firedAt, capacity);
   }
 }

@@ -13,7 +13,7 @@
  * Severity while firing is the highest tier reached in the episode: escalation re-sends at once,
  * a drop back to a lower tier does not (that would page again for an improving incident).
  */
-import { growF64 } from './window.js';
+import { grow } from './slab.js';
 
 export const INACTIVE = 0;
 export const PENDING = 1;
@@ -82,25 +82,15 @@ export class AlertLifecycle {
   static readonly bytesPerSlot = 1 + 1 + 4 + 4 + 8 * 5;
 
   grow(capacity: number): void {
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(capacity);
-      b.set(a.subarray(0, Math.min(a.length, capacity)));
-      return b;
-    };
-    const u32 = (a: Uint32Array) => {
-      const b = new Uint32Array(capacity);
-      b.set(a.subarray(0, Math.min(a.length, capacity)));
-      return b;
-    };
-    this.state = u8(this.state);
-    this.tier = u8(this.tier);
-    this.breachRun = u32(this.breachRun);
-    this.clearRun = u32(this.clearRun);
-    this.activeAt = growF64(this.activeAt, capacity);
-    this.firedAt = growF64(this.firedAt, capacity);
-    this.lastSentAt = growF64(this.lastSentAt, capacity);
-    this.clearSince = growF64(this.clearSince, capacity);
-    this.lastValue = growF64(this.lastValue, capacity);
+    this.state = grow(this.state, capacity);
+    this.tier = grow(this.tier, capacity);
+    this.breachRun = grow(this.breachRun, capacity);
+    this.clearRun = grow(this.clearRun, capacity);
+    this.activeAt = grow(this.activeAt, capacity);
+    this.firedAt = grow(this.firedAt, capacity);
+    this.lastSentAt = grow(this.lastSentAt, capacity);
+    this.clearSince = grow(this.clearSince, capacity);
+    this.lastValue = grow(this.lastValue, capacity);
     this.capacity = capacity;
   }
 

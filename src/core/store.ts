@@ -7,7 +7,8 @@
  * time (on sample timestamps, passed in) are evicted and their slots reused.
  */
 import { KeyTable, MAX_SLOTS } from './key-table.js';
-import { RollingWindows, growF64 } from './window.js';
+import { RollingWindows } from './window.js';
+import { grow } from './slab.js';
 import { Snapshot, SnapshotReader } from './snapshot.js';
 
 export interface StoreOptions {
@@ -146,13 +147,9 @@ export class SeriesStore {
   private grow(capacity: number): void {
     this.keys.growSlots(capacity);
     this.windows.grow(capacity);
-    this.lastSeen = growF64(this.lastSeen, capacity);
-    const rule = new Uint8Array(capacity);
-    rule.set(this.rule);
-    this.rule = rule;
-    const free = new Int32Array(capacity);
-    free.set(this.free);
-    this.free = free;
+    this.lastSeen = grow(this.lastSeen, capacity);
+    this.rule = grow(this.rule, capacity);
+    this.free = grow(this.free, capacity);
     this.capacity = capacity;
   }
 

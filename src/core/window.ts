@@ -12,6 +12,7 @@
  * Each trigger needs a large move or a large value that entered once, so recomputes stay rare.
  * Population statistics (divide by n), as the z-score of a sample against its window wants.
  */
+import { grow } from './slab.js';
 
 /** Recompute when (mean − K)² exceeds this many variances: the precision lost grows with it. */
 const DRIFT_RATIO = 16;
@@ -85,17 +86,17 @@ export class RollingWindows {
 
   grow(capacity: number): void {
     const short = this.withShort ? capacity : 0;
-    this.ring = growF64(this.ring, capacity * this.stride);
-    this.head = growU16(this.head, capacity);
-    this.count = growU16(this.count, capacity);
-    this.window = growU16(this.window, capacity);
-    this.shortWindow = growU16(this.shortWindow, short);
-    this.shift = growF64(this.shift, capacity);
-    this.shortShift = growF64(this.shortShift, short);
-    this.sum = growF64(this.sum, capacity);
-    this.sumSq = growF64(this.sumSq, capacity);
-    this.shortSum = growF64(this.shortSum, short);
-    this.shortSumSq = growF64(this.shortSumSq, short);
+    this.ring = grow(this.ring, capacity * this.stride);
+    this.head = grow(this.head, capacity);
+    this.count = grow(this.count, capacity);
+    this.window = grow(this.window, capacity);
+    this.shortWindow = grow(this.shortWindow, short);
+    this.shift = grow(this.shift, capacity);
+    this.shortShift = grow(this.shortShift, short);
+    this.sum = grow(this.sum, capacity);
+    this.sumSq = grow(this.sumSq, capacity);
+    this.shortSum = grow(this.shortSum, short);
+    this.shortSumSq = grow(this.shortSumSq, short);
     this.capacity = capacity;
   }
 
@@ -271,16 +272,4 @@ export class RollingWindows {
     }
     return n;
   }
-}
-
-export function growF64(a: Float64Array, length: number): Float64Array {
-  const b = new Float64Array(length);
-  b.set(a.subarray(0, Math.min(a.length, length)));
-  return b;
-}
-
-export function growU16(a: Uint16Array, length: number): Uint16Array {
-  const b = new Uint16Array(length);
-  b.set(a.subarray(0, Math.min(a.length, length)));
-  return b;
 }
