@@ -73,7 +73,7 @@ export class Detector {
   }
 
   get rules(): readonly Rule[] {
-    return this.params.map((p) => p.rule);
+    return this.params.map((params) => params.rule);
   }
 
   /** The slot of the series whose key is key[start, end), or NO_SLOT when it is not held. */
@@ -93,8 +93,8 @@ export class Detector {
         break;
       }
     }
-    const p = r === NO_RULE ? undefined : this.params[r];
-    const slot = this.store.insert(key, start, end, r, p?.window ?? 2, p?.shortWindow ?? 1);
+    const params = r === NO_RULE ? undefined : this.params[r];
+    const slot = this.store.insert(key, start, end, r, params?.window ?? 2, params?.shortWindow ?? 1);
     if (slot === NO_SLOT) return NO_SLOT;
     if (this.lifecycle.capacity < this.store.capacity) this.lifecycle.grow(this.store.capacity);
     this.lifecycle.reset(slot);
@@ -114,22 +114,22 @@ export class Detector {
     store.lastSeen[slot] = ts;
     const r = store.rule[slot];
     if (r === NO_RULE) return Outcome.NoRule;
-    const p = this.params[r];
+    const rule = this.params[r];
     const w = store.windows;
     let tier = CLEAR;
     let outcome: Outcome = Outcome.Learning;
     let z = NaN;
-    if (w.count[slot] >= p.minSamples) {
+    if (w.count[slot] >= rule.minSamples) {
       outcome = Outcome.Scored;
-      z = zScore(x, w.mean(slot), w.variance(slot), p.absFloor, p.relFloor);
-      tier = tierOf(directedMagnitude(z, p.direction), p.thresholds);
-      if (tier !== CLEAR && p.multiWindow) {
+      z = zScore(x, w.mean(slot), w.variance(slot), rule.absFloor, rule.relFloor);
+      tier = tierOf(directedMagnitude(z, rule.direction), rule.thresholds);
+      if (tier !== CLEAR && rule.multiWindow) {
         // Confirmed only when the short window agrees: a lone spike against a drifting baseline,
         // or a slow shift the short window has already absorbed, does not breach.
-        const shortZ = w.shortCount(slot) >= p.shortMinSamples
-          ? zScore(x, w.shortMean(slot), w.shortVariance(slot), p.absFloor, p.relFloor)
+        const shortZ = w.shortCount(slot) >= rule.shortMinSamples
+          ? zScore(x, w.shortMean(slot), w.shortVariance(slot), rule.absFloor, rule.relFloor)
           : 0;
-        const shortTier = tierOf(directedMagnitude(shortZ, p.direction), p.thresholds);
+        const shortTier = tierOf(directedMagnitude(shortZ, rule.direction), rule.thresholds);
         if (shortTier < tier) tier = shortTier;
       }
     }
@@ -137,7 +137,7 @@ export class Detector {
     // The common case, a clear sample of a quiet series, changes no alert state: skip the step.
     if (tier !== CLEAR || lc.state[slot] !== INACTIVE) {
       lc.lastValue[slot] = x;
-      const t = lc.step(slot, tier, ts, p);
+      const t = lc.step(slot, tier, ts, rule);
       if (t !== Transition.None) {
         this.transitions[r * TRANSITION_NAMES.length + t]++;
         const reason = REASON_OF_TRANSITION[t];
@@ -147,7 +147,7 @@ export class Detector {
     // With exclude_anomalies a breaching sample stays out of the baseline, so a sustained incident
     // does not become the new normal; after a full window of consecutive breaches the level is
     // taken as genuine and samples enter again, re-learning within another window.
-    if (!(p.excludeAnomalies && tier !== CLEAR && lc.breachRun[slot] <= p.window)) w.push(slot, x);
+    if (!(rule.excludeAnomalies && tier !== CLEAR && lc.breachRun[slot] <= rule.window)) w.push(slot, x);
     return outcome;
   }
 
@@ -178,7 +178,7 @@ export class Detector {
 
   /** Queues the facts of an alert event of `slot`: the window as it was before `value` (the score's baseline). */
   private record(slot: number, rule: number, reason: AlertReason, ts: number, value: number, z: number): void {
-    const p = this.params[rule];
+    const params = this.params[rule];
     const w = this.store.windows;
     const lc = this.lifecycle;
     const q = this.alerts;
@@ -188,7 +188,7 @@ export class Detector {
     q.ts[i] = ts;
     q.value[i] = value;
     q.mean[i] = mean;
-    q.std[i] = flooredStd(w.variance(slot), mean, p.absFloor, p.relFloor);
+    q.std[i] = flooredStd(w.variance(slot), mean, params.absFloor, params.relFloor);
     q.z[i] = z;
     q.window[i] = w.count[slot];
     q.startsAt[i] = lc.activeAt[slot];

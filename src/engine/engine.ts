@@ -56,11 +56,11 @@ export class Engine {
   /** Wall clock of the current batch (dead letters' failed-at). */
   private now = 0;
 
-  constructor(private readonly o: EngineOptions) {
-    this.detector = new Detector({ rules: o.rules, maxSeries: o.maxSeries, initialCapacity: o.initialCapacity });
-    this.result = new BatchResult(o.rules.length);
-    this.builder = new AlertEventBuilder(o.rules);
-    this.evictEveryMs = o.evictEveryMs ?? o.idleTimeoutMs / 10;
+  constructor(private readonly options: EngineOptions) {
+    this.detector = new Detector({ rules: options.rules, maxSeries: options.maxSeries, initialCapacity: options.initialCapacity });
+    this.result = new BatchResult(options.rules.length);
+    this.builder = new AlertEventBuilder(options.rules);
+    this.evictEveryMs = options.evictEveryMs ?? options.idleTimeoutMs / 10;
   }
 
   /** Starts a batch: clears the result. `now` is the wall clock (Unix ms), for dead letters. */
@@ -97,7 +97,7 @@ export class Engine {
    */
   finish(): BatchResult {
     const r = this.result;
-    const idle = this.o.idleTimeoutMs;
+    const idle = this.options.idleTimeoutMs;
     if (idle < Infinity && !(this.clock - this.lastEviction < this.evictEveryMs)) {
       this.lastEviction = this.clock;
       r.evicted += this.detector.evictIdle(this.clock, idle);
@@ -105,7 +105,7 @@ export class Engine {
     const q = this.detector.alerts;
     for (let i = 0; i < q.count; i++) {
       const rule = q.rule[i];
-      const flap = isResolution(q.reason[i]) && q.ts[i] - q.firedAt[i] < this.o.flapWindowMs;
+      const flap = isResolution(q.reason[i]) && q.ts[i] - q.firedAt[i] < this.options.flapWindowMs;
       if (flap) r.flaps[rule]++;
       r.alerts.push({ event: this.builder.build(q, i), rule, firedAt: q.firedAt[i], flap });
     }
@@ -189,7 +189,7 @@ export class Engine {
   private deadLetter(record: SourceRecord, reason: DeadLetterReason, message: string): void {
     const r = this.result;
     r.deadLetterCounts[DEAD_LETTER_REASON_INDEX[reason]]++;
-    r.deadLetters.push(deadLetterOf(record, reason, message, this.o.source, this.now));
+    r.deadLetters.push(deadLetterOf(record, reason, message, this.options.source, this.now));
   }
 }
 

@@ -62,16 +62,16 @@ export class Worker {
   /** Last offset processed per "topic:partition", for the shutdown log line. */
   private readonly processed = new Map<string, string>();
 
-  constructor(private readonly o: WorkerOptions) {
-    const k = o.config.kafka;
-    this.now = o.now ?? Date.now;
-    this.log = o.logger;
+  constructor(private readonly options: WorkerOptions) {
+    const k = options.config.kafka;
+    this.now = options.now ?? Date.now;
+    this.log = options.logger;
     this.kafka = new Kafka({
       clientId: k.clientId,
-      brokers: [...o.brokers],
+      brokers: [...options.brokers],
       ...kafkaConnection(k),
-      logLevel: kafkaLogLevel(o.logger.level),
-      logCreator: kafkaLogCreator(o.logger.child({ component: 'kafkajs' })),
+      logLevel: kafkaLogLevel(options.logger.level),
+      logCreator: kafkaLogCreator(options.logger.child({ component: 'kafkajs' })),
       retry: { retries: 8, initialRetryTime: 300 },
     });
     this.consumer = this.kafka.consumer({
@@ -94,7 +94,7 @@ export class Worker {
 
   /** Connects, makes sure the topics exist, joins the group and starts consuming. */
   async start(): Promise<void> {
-    const { kafka: k } = this.o.config;
+    const { kafka: k } = this.options.config;
     const admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -114,7 +114,7 @@ export class Worker {
     this.consumer.on(events.CRASH, (e) => {
       this.crashed = e.payload.error;
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-      if (!e.payload.restart) this.o.onFatal?.(e.payload.error);
+      if (!e.payload.restart) this.options.onFatal?.(e.payload.error);
     });
     await this.consumer.subscribe({ topics: [k.topics.metrics], fromBeginning: true });
     await this.consumer.run({
@@ -122,7 +122,7 @@ export class Worker {
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.log.info({ group: k.groupId, topic: k.topics.metrics, alerts: k.topics.alerts, brokers: this.o.brokers, rules: this.o.config.rules.map((r) => r.name) }, 'worker started');
+    this.log.info({ group: k.groupId, topic: k.topics.metrics, alerts: k.topics.alerts, brokers: this.options.brokers, rules: this.options.config.rules.map((r) => r.name) }, 'worker started');
   }
 
   /** Stops fetching, lets the batch in hand finish (produce, commit), leaves the group, disconnects. */
@@ -158,13 +158,13 @@ export class Worker {
     for (const key of [...this.partitions.keys()]) {
       if (!keep.has(key)) {
         this.partitions.delete(key);
-        this.o.metrics.activeSeries.remove(key.slice(key.lastIndexOf(':') + 1));
+        this.options.metrics.activeSeries.remove(key.slice(key.lastIndexOf(':') + 1));
       }
     }
     this.joined = true;
     this.assigned = keep.size;
-    this.o.metrics.rebalances.inc();
-    this.o.metrics.assignedPartitions.set(keep.size);
+    this.options.metrics.rebalances.inc();
+    this.options.metrics.assignedPartitions.set(keep.size);
     this.log.info({ assignment }, 'joined group');
   }
 
@@ -172,7 +172,7 @@ export class Worker {
     const key = `${topic}:${partition}`;
     let engine = this.partitions.get(key);
     if (engine === undefined) {
-      const { store, rules, alerts } = this.o.config;
+      const { store, rules, alerts } = this.options.config;
       engine = new Engine({
         rules,
         maxSeries: store.maxSeries,
@@ -206,11 +206,11 @@ export class Worker {
     const ackedAt = this.now();
     // Counted once the broker has the output, whether or not the commit below goes through: the
     // alerts were delivered either way.
-    recordBatch(this.o.metrics, result, { rules: this.o.config.rules, partition: String(partition), series: engine.seriesCount, ackedAt });
+    recordBatch(this.options.metrics, result, { rules: this.options.config.rules, partition: String(partition), series: engine.seriesCount, ackedAt });
     for (const d of result.deadLetters) {
       if (d.reason === 'internal_error') this.log.error({ topic, partition, error: String(d.headers['sigmawatch-error']) }, 'record failed with an internal error; sent to the dead-letter topic');
     }
-    for (const a of result.alerts) this.o.onAlert?.(a.event);
+    for (const a of result.alerts) this.options.onAlert?.(a.event);
     resolveOffset(last);
     try {
       await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
@@ -223,14 +223,14 @@ export class Worker {
     }
     await heartbeat();
     const lag = Number(BigInt(batch.highWatermark) - BigInt(last) - 1n);
-    this.o.metrics.consumerLag.labels(topic, String(partition)).set(lag);
-    this.o.metrics.batchDuration.observe((performance.now() - started) / 1000);
+    this.options.metrics.consumerLag.labels(topic, String(partition)).set(lag);
+    this.options.metrics.batchDuration.observe((performance.now() - started) / 1000);
   }
 
   /** Alerts, then dead letters, each in requests the broker accepts, one at a time (kafkajs does not keep concurrent sends in order). */
   private async publish(result: BatchResult): Promise<void> {
-    const { topics } = this.o.config.kafka;
-    const format = this.o.config.alerts.format;
+    const { topics } = this.options.config.kafka;
+    const format = this.options.config.alerts.format;
     const alerts: Message[] = result.alerts.map(({ event }) => ({ key: event.series, value: encodeAlert(event, format) }));
     for (const [topic, messages] of [[topics.alerts, alerts], [topics.deadLetter, result.deadLetters]] as const) {
       for (const chunk of chunkMessages(messages)) await this.producer.send({ topic, messages: chunk, acks: -1 });
