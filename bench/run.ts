@@ -29,6 +29,7 @@ const BENCHES: readonly BenchEntry[] = [
   { name: 'core', module: './core/core.bench.js', fn: 'runCoreBench' },
   { name: 'codec', module: './codec/samples.bench.js', fn: 'runSamplesBench' },
   { name: 'e2e', module: './e2e/e2e.bench.js', fn: 'runE2eBench' },
+  { name: 'quality', module: './quality/quality.bench.js', fn: 'runQualityBench' },
 ];
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
