@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -72,40 +72,96 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
 }
 
 async function startOnce(java: string, options: LocalBrokerOptions): Promise<LocalBroker> {
-  const [port, controllerPort, saslPort] = (await freePorts(3)) as [number, number, number];
-  const brokers = `127.0.0.1:${port}`;
+  const run = planRun((await freePorts(3)) as [number, number, number]);
+  writeRunDir(run);
+  await formatDataDir(run);
+
+  const detached = options.detached ?? false;
+  const broker = await spawnBroker(java, run, options.heap ?? DEFAULT_HEAP, detached);
+  const { pid } = broker;
+  writeRunOwner(run.dataDir, { pid, ownerPid: detached ? null : process.pid });
+  // Safety net for an attached broker whose owner exits without stop() (or mid-start, e.g. on
+  // Ctrl-C): Kafka shuts itself down on SIGTERM, and the next start sweeps the data directory.
+  const onExit = (): void => {
+    if (isBrokerProcess(pid, run.dataDir)) process.kill(pid, 'SIGTERM');
+  };
+  if (!detached) process.once('exit', onExit);
+
+  await waitForBroker(run, broker, onExit, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+  if (detached) broker.child.unref();
+  return brokerHandle(run, pid, onExit);
+}
+
+/** Where one broker run lives: its ports and the files under its fresh data directory. */
+interface RunPlan {
+  port: number;
+  controllerPort: number;
+  saslPort: number;
+  /** "127.0.0.1:PORT". */
+  brokers: string;
+  dataDir: string;
+  logFile: string;
+  propertiesFile: string;
+  log4jFile: string;
+}
+
+function planRun([port, controllerPort, saslPort]: [number, number, number]): RunPlan {
   const dataDir = runDir(port);
+  return {
+    port,
+    controllerPort,
+    saslPort,
+    brokers: `127.0.0.1:${port}`,
+    dataDir,
+    logFile: join(logsDir(), `broker-${port}.log`),
+    propertiesFile: join(dataDir, 'server.properties'),
+    log4jFile: join(dataDir, 'log4j.properties'),
+  };
+}
+
+/** Replaces the data directory with an empty one holding the broker's configuration. */
+function writeRunDir(run: RunPlan): void {
+  const { port, controllerPort, saslPort, dataDir } = run;
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(join(dataDir, 'kafka-logs'), { recursive: true });
   mkdirSync(logsDir(), { recursive: true });
-  const logFile = join(logsDir(), `broker-${port}.log`);
-  const propertiesFile = join(dataDir, 'server.properties');
-  const log4jFile = join(dataDir, 'log4j.properties');
-  writeFileSync(propertiesFile, serverProperties({ port, controllerPort, saslPort, logDir: join(dataDir, 'kafka-logs') }));
-  writeFileSync(log4jFile, brokerLog4jProperties());
+  writeFileSync(run.propertiesFile, serverProperties({ port, controllerPort, saslPort, logDir: join(dataDir, 'kafka-logs') }));
+  writeFileSync(run.log4jFile, brokerLog4jProperties());
+}
 
-  const format = await runKafkaMain('kafka.tools.StorageTool', ['format', '-t', newClusterId(), '-c', propertiesFile], {
+/** Formats the KRaft data directory with a new cluster id; removes the directory if that fails. */
+async function formatDataDir(run: RunPlan): Promise<void> {
+  const format = await runKafkaMain('kafka.tools.StorageTool', ['format', '-t', newClusterId(), '-c', run.propertiesFile], {
     timeoutMs: 60_000,
   });
   if (format.code !== 0) {
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(run.dataDir, { recursive: true, force: true });
     throw new BrokerStartError(
       'format-failed',
-      `Cannot start the local Kafka broker: formatting the KRaft directory ${dataDir} failed (exit code ${format.code}). Output:`,
+      `Cannot start the local Kafka broker: formatting the KRaft directory ${run.dataDir} failed (exit code ${format.code}). Output:`,
       tail(`${format.stdout}${format.stderr}`, 30),
     );
   }
+}
 
-  const detached = options.detached ?? false;
-  const fd = openSync(logFile, 'w');
+/** The broker's JVM, running, and how it ended once it has (null while it runs). */
+interface SpawnedBroker {
+  child: ChildProcess;
+  pid: number;
+  exited(): string | null;
+}
+
+/** Spawns the broker JVM with its output in the run's log file; fails if it could not be spawned. */
+async function spawnBroker(java: string, run: RunPlan, heap: string, detached: boolean): Promise<SpawnedBroker> {
+  const fd = openSync(run.logFile, 'w');
   const child = spawn(
     java,
-    kafkaJavaArgs('kafka.Kafka', [propertiesFile], {
-      heap: options.heap ?? DEFAULT_HEAP,
-      log4jConfig: log4jFile,
+    kafkaJavaArgs('kafka.Kafka', [run.propertiesFile], {
+      heap,
+      log4jConfig: run.log4jFile,
       jvmArgs: ['-XX:+ExitOnOutOfMemoryError'],
     }),
-    { cwd: dataDir, detached, stdio: ['ignore', fd, fd] },
+    { cwd: run.dataDir, detached, stdio: ['ignore', fd, fd] },
   );
   closeSync(fd);
   let exited: string | null = null;
@@ -121,57 +177,56 @@ async function startOnce(java: string, options: LocalBrokerOptions): Promise<Loc
     await new Promise((resolve) => setImmediate(resolve));
     throw new BrokerStartError('exited-early', `Cannot start the local Kafka broker: spawning ${java} failed (${exited ?? 'unknown error'}).`);
   }
-  writeRunOwner(dataDir, { pid, ownerPid: detached ? null : process.pid });
-  // Safety net for an attached broker whose owner exits without stop() (or mid-start, e.g. on
-  // Ctrl-C): Kafka shuts itself down on SIGTERM, and the next start sweeps the data directory.
-  const onExit = (): void => {
-    if (isBrokerProcess(pid, dataDir)) process.kill(pid, 'SIGTERM');
-  };
-  if (!detached) process.once('exit', onExit);
+  return { child, pid, exited: () => exited };
+}
 
-  const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
-  const readiness = await waitUntilReady(brokers, { timeoutMs: readyTimeoutMs, hasExited: () => exited !== null });
-  if (!readiness.ready) {
-    // Read the log before stopping the broker: its shutdown would bury what went wrong.
-    const logText = readLog(logFile);
-    if (exited === null) await terminate(pid, 5_000);
-    process.removeListener('exit', onExit);
-    rmSync(dataDir, { recursive: true, force: true });
-    const logTail = summarizeLog(logText);
-    if (/Address already in use|BindException/.test(logText)) {
-      throw new BrokerStartError(
-        'port-taken',
-        `Cannot start the local Kafka broker: port ${port} or ${controllerPort} on 127.0.0.1 was taken by another process before Kafka bound it. From ${logFile}:`,
-        logTail,
-      );
-    }
-    if (readiness.why === 'exited') {
-      throw new BrokerStartError(
-        'exited-early',
-        `Cannot start the local Kafka broker: it exited (${exited}) before it became ready. From ${logFile}:`,
-        logTail,
-      );
-    }
+/**
+ * Resolves once the broker answers Kafka requests. Otherwise stops it (if it still runs), drops
+ * the exit safety net and the data directory, and throws a `BrokerStartError` saying why.
+ */
+async function waitForBroker(run: RunPlan, broker: SpawnedBroker, onExit: () => void, readyTimeoutMs: number): Promise<void> {
+  const readiness = await waitUntilReady(run.brokers, { timeoutMs: readyTimeoutMs, hasExited: () => broker.exited() !== null });
+  if (readiness.ready) return;
+  // Read the log before stopping the broker: its shutdown would bury what went wrong.
+  const logText = readLog(run.logFile);
+  if (broker.exited() === null) await terminate(broker.pid, 5_000);
+  process.removeListener('exit', onExit);
+  rmSync(run.dataDir, { recursive: true, force: true });
+  const logTail = summarizeLog(logText);
+  if (/Address already in use|BindException/.test(logText)) {
     throw new BrokerStartError(
-      'not-ready',
-      `Cannot start the local Kafka broker: it did not answer Kafka requests on ${brokers} within ` +
-        `${readyTimeoutMs / 1000} s (last probe: ${readiness.lastError}). From ${logFile}:`,
+      'port-taken',
+      `Cannot start the local Kafka broker: port ${run.port} or ${run.controllerPort} on 127.0.0.1 was taken by another process before Kafka bound it. From ${run.logFile}:`,
       logTail,
     );
   }
+  if (readiness.why === 'exited') {
+    throw new BrokerStartError(
+      'exited-early',
+      `Cannot start the local Kafka broker: it exited (${broker.exited()}) before it became ready. From ${run.logFile}:`,
+      logTail,
+    );
+  }
+  throw new BrokerStartError(
+    'not-ready',
+    `Cannot start the local Kafka broker: it did not answer Kafka requests on ${run.brokers} within ` +
+      `${readyTimeoutMs / 1000} s (last probe: ${readiness.lastError}). From ${run.logFile}:`,
+    logTail,
+  );
+}
 
+function brokerHandle(run: RunPlan, pid: number, onExit: () => void): LocalBroker {
   let stopping: Promise<void> | undefined;
-  if (detached) child.unref();
   return {
-    brokers,
-    saslBrokers: `127.0.0.1:${saslPort}`,
+    brokers: run.brokers,
+    saslBrokers: `127.0.0.1:${run.saslPort}`,
     pid,
-    dataDir,
-    logFile,
+    dataDir: run.dataDir,
+    logFile: run.logFile,
     stop() {
       stopping ??= (async () => {
         process.removeListener('exit', onExit);
-        await stopBrokerProcess(pid, dataDir);
+        await stopBrokerProcess(pid, run.dataDir);
       })();
       return stopping;
     },
