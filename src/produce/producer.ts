@@ -20,7 +20,7 @@ import type { ICustomPartitioner, Kafka as KafkaClient, KafkaConfig, Message, Pa
 
 import { kafkaLogCreator, kafkaLogLevel, type Logger } from '../observe/logger.js';
 import { TelemetryGenerator, type GeneratorOptions, type InjectedAnomaly } from './generator.js';
-import { RecordSource, SAMPLE_FORMATS, type SampleFormat } from './records.js';
+import { RecordSource, SAMPLE_FORMATS, type RecordChunk, type SampleFormat } from './records.js';
 import { expectInteger, expectNumber } from './validate.js';
 
 // kafkajs is CommonJS: under NodeNext only the default import exposes its runtime values.
@@ -101,21 +101,9 @@ export async function produceLoad(options: ProduceOptions): Promise<ProduceRepor
   const o = checkOptions(options);
   const generator = new TelemetryGenerator(options);
   const points = o.format === 'compact-multi' ? o.pointsPerRecord : 1;
-  const n = generator.seriesCount;
-  const window = Math.max(1, Math.ceil(n / o.maxInFlight));
-  const recordsPerChunk = Math.min(
-    o.batchSize,
-    window,
-    o.rate > 0 ? Math.max(1, Math.floor((o.rate * RATE_CHUNK_MS) / 1000 / points)) : Infinity,
-  );
+  const recordsPerChunk = chunkRecords(o, generator.seriesCount, points);
 
-  const kafka = new Kafka({
-    clientId: o.clientId,
-    brokers: [...o.brokers],
-    ...options.connection,
-    logLevel: o.logger ? kafkaLogLevel(o.logger.level) : logLevel.NOTHING,
-    ...(o.logger ? { logCreator: kafkaLogCreator(o.logger) } : {}),
-  });
+  const kafka = createKafka(o, options.connection);
   const partitions = await seriesPartitions(kafka, o.topic, generator.ids);
   const source = new RecordSource(generator, o.format, o.batchSize, points, partitions);
   const producer: Producer = kafka.producer({
@@ -124,79 +112,149 @@ export async function produceLoad(options: ProduceOptions): Promise<ProduceRepor
   });
   await producer.connect();
 
-  let sent = 0; // samples handed to send()
-  let ackedSamples = 0;
-  let ackedRecords = 0;
-  let failure: unknown;
-  const inFlight = new Set<Promise<void>>();
-  let inFlightRecords = 0;
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
-  const progress = (): ProduceProgress => ({ samples: ackedSamples, records: ackedRecords, anomalies: generator.anomalies.length, seconds: seconds() });
-  let stoppedBy: ProduceReport['stoppedBy'] = 'samples';
+  const requests: InFlightRequests = new InFlightRequests(producer, {
+    topic: o.topic,
+    maxInFlight: o.maxInFlight,
+    seriesCount: generator.seriesCount,
+    onAck: () =>
+      o.onProgress?.({ samples: requests.ackedSamples, records: requests.ackedRecords, anomalies: generator.anomalies.length, seconds: seconds() }),
+  });
+  let stoppedBy: ProduceReport['stoppedBy'] | undefined;
   let secs = 0;
-
   try {
-    for (;;) {
-      if (failure !== undefined) break;
-      if (sent >= o.samples) {
-        stoppedBy = 'samples';
-        break;
-      }
-      if (o.signal?.aborted) {
-        stoppedBy = 'signal';
-        break;
-      }
-      if (performance.now() - started >= o.durationMs) {
-        stoppedBy = 'duration';
-        break;
-      }
-      const chunk = source.next(recordsPerChunk, o.samples - sent);
-      if (chunk.records.length === 0) throw new Error(`produceLoad: drew an empty chunk with ${o.samples - sent} samples left (a bug)`);
-      sent += chunk.samples;
-      // At most maxInFlight requests, and never one series in two of them (see the file comment).
-      while (inFlight.size >= o.maxInFlight || (inFlight.size > 0 && inFlightRecords + chunk.records.length > n)) {
-        await Promise.race(inFlight);
-      }
-      inFlightRecords += chunk.records.length;
-      const request = producer
-        .send({ topic: o.topic, acks: -1, compression: CompressionTypes.None, messages: chunk.records as Message[] })
-        .then(
-          () => {
-            ackedSamples += chunk.samples;
-            ackedRecords += chunk.records.length;
-            o.onProgress?.(progress());
-          },
-          (error: unknown) => {
-            failure ??= error;
-          },
-        )
-        .finally(() => {
-          inFlight.delete(request);
-          inFlightRecords -= chunk.records.length;
-        });
-      inFlight.add(request);
-      if (o.rate > 0) await pause(started + (sent / o.rate) * 1000 - performance.now(), o.signal);
-    }
-    await Promise.all(inFlight);
+    stoppedBy = await sendUntilStopped({ o, source, requests, recordsPerChunk, started });
+    await requests.all();
     secs = seconds(); // to the last acknowledgement, without the disconnect
   } finally {
-    await Promise.allSettled(inFlight);
+    await requests.allSettled();
     await producer.disconnect();
   }
-  if (failure !== undefined) throw explain(failure, o.topic);
+  if (requests.failure !== undefined) throw explain(requests.failure, o.topic);
 
   return {
-    samples: ackedSamples,
-    records: ackedRecords,
+    samples: requests.ackedSamples,
+    records: requests.ackedRecords,
     anomalies: generator.anomalies,
     seconds: secs,
-    samplesPerSecond: secs > 0 ? ackedSamples / secs : 0,
+    samplesPerSecond: secs > 0 ? requests.ackedSamples / secs : 0,
     firstTs: source.firstTs,
     lastTs: source.lastTs,
-    stoppedBy,
+    stoppedBy: stoppedBy!, // undefined only when a send failed, thrown above
     series: generator.ids,
   };
+}
+
+/** The kafkajs client; its log lines go to `o.logger`, or nowhere without one. */
+function createKafka(o: CheckedOptions, connection: ProduceOptions['connection']): KafkaClient {
+  return new Kafka({
+    clientId: o.clientId,
+    brokers: [...o.brokers],
+    ...connection,
+    logLevel: o.logger ? kafkaLogLevel(o.logger.level) : logLevel.NOTHING,
+    ...(o.logger ? { logCreator: kafkaLogCreator(o.logger) } : {}),
+  });
+}
+
+/**
+ * Records per produce request: at most `batchSize`, few enough that `maxInFlight` chunks fit in
+ * the series count (see the file comment), and about RATE_CHUNK_MS of samples under a rate limit.
+ */
+function chunkRecords(o: CheckedOptions, seriesCount: number, points: number): number {
+  const window = Math.max(1, Math.ceil(seriesCount / o.maxInFlight));
+  return Math.min(
+    o.batchSize,
+    window,
+    o.rate > 0 ? Math.max(1, Math.floor((o.rate * RATE_CHUNK_MS) / 1000 / points)) : Infinity,
+  );
+}
+
+/**
+ * Draws chunks and hands them to `requests` until the sample count, the duration or the signal
+ * ends the run (returned), or a send has failed (undefined; the caller throws the failure).
+ * Does not wait for the last requests.
+ */
+async function sendUntilStopped(run: {
+  o: CheckedOptions;
+  source: RecordSource;
+  requests: InFlightRequests;
+  recordsPerChunk: number;
+  started: number;
+}): Promise<ProduceReport['stoppedBy'] | undefined> {
+  const { o, source, requests, recordsPerChunk, started } = run;
+  let sent = 0; // samples handed to send()
+  for (;;) {
+    if (requests.failure !== undefined) return undefined;
+    if (sent >= o.samples) return 'samples';
+    if (o.signal?.aborted) return 'signal';
+    if (performance.now() - started >= o.durationMs) return 'duration';
+    const chunk = source.next(recordsPerChunk, o.samples - sent);
+    if (chunk.records.length === 0) throw new Error(`produceLoad: drew an empty chunk with ${o.samples - sent} samples left (a bug)`);
+    sent += chunk.samples;
+    await requests.waitForRoom(chunk.records.length);
+    requests.send(chunk);
+    if (o.rate > 0) await pause(started + (sent / o.rate) * 1000 - performance.now(), o.signal);
+  }
+}
+
+/**
+ * The produce requests outstanding and what the acknowledged ones carried. A failed request does
+ * not reject: it is kept in `failure` (the first one wins) and the run stops drawing.
+ */
+class InFlightRequests {
+  ackedSamples = 0;
+  ackedRecords = 0;
+  failure: unknown;
+  readonly #requests = new Set<Promise<void>>();
+  /** Records in the outstanding requests: never more than the series count (see the file comment). */
+  #records = 0;
+  readonly #producer: Producer;
+  readonly #options: { topic: string; maxInFlight: number; seriesCount: number; onAck: () => void };
+
+  constructor(producer: Producer, options: { topic: string; maxInFlight: number; seriesCount: number; onAck: () => void }) {
+    this.#producer = producer;
+    this.#options = options;
+  }
+
+  /** Waits until a chunk of `records` records may be sent. */
+  async waitForRoom(records: number): Promise<void> {
+    const { maxInFlight, seriesCount } = this.#options;
+    // At most maxInFlight requests, and never one series in two of them (see the file comment).
+    while (this.#requests.size >= maxInFlight || (this.#requests.size > 0 && this.#records + records > seriesCount)) {
+      await Promise.race(this.#requests);
+    }
+  }
+
+  send(chunk: RecordChunk): void {
+    this.#records += chunk.records.length;
+    const request = this.#producer
+      .send({ topic: this.#options.topic, acks: -1, compression: CompressionTypes.None, messages: chunk.records as Message[] })
+      .then(
+        () => {
+          this.ackedSamples += chunk.samples;
+          this.ackedRecords += chunk.records.length;
+          this.#options.onAck();
+        },
+        (error: unknown) => {
+          this.failure ??= error;
+        },
+      )
+      .finally(() => {
+        this.#requests.delete(request);
+        this.#records -= chunk.records.length;
+      });
+    this.#requests.add(request);
+  }
+
+  /** Every outstanding request answered; rejects if an acknowledgement callback threw. */
+  all(): Promise<unknown> {
+    return Promise.all(this.#requests);
+  }
+
+  allSettled(): Promise<unknown> {
+    return Promise.allSettled(this.#requests);
+  }
 }
 
 interface CheckedOptions {
