@@ -13,7 +13,7 @@ import { resolveBrokers } from '../broker/index.js';
 import { parseDuration, DURATION_HELP } from '../config/duration.js';
 import type { Config } from '../config/index.js';
 import { createLogger } from '../observe/logger.js';
-import { produceLoad, PRODUCE_DEFAULTS, type ProduceReport } from '../produce/producer.js';
+import { produceLoad, PRODUCE_DEFAULTS, type ProduceOptions, type ProduceReport } from '../produce/producer.js';
 import { SAMPLE_FORMATS, type SampleFormat } from '../produce/records.js';
 import { GENERATOR_DEFAULTS, type InjectedAnomaly } from '../produce/generator.js';
 import { fmt } from '../replay/summary.js';
@@ -194,41 +194,8 @@ async function produce(flags: ProduceFlags, config: Config): Promise<number> {
     if (resolved.source === 'started') {
       say(`produce: started a local broker at ${resolved.brokers.join(',')} for this run; it stops (with its data) when produce exits. Use 'sigmawatch broker start' for one that stays.`);
     }
-    const created = await ensureTopic(resolved.brokers, topic, config);
-    if (created === null) {
-      say(
-        `sigmawatch produce: topic ${JSON.stringify(topic)} does not exist and kafka.create_topics is false: ` +
-          `create it, or run with --set kafka.create_topics=true`,
-      );
-      return 1;
-    }
-    if (created) say(`produce: created topic ${topic} (${config.kafka.partitions} partitions, replication ${config.kafka.replicationFactor})`);
-
-    // kafkajs says a few things at info on every connect; a load generator's stderr is for the
-    // summary, so its client logs from warn up unless a more verbose level is configured.
-    const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, name: 'produce', destination: process.stderr });
-    const report = await produceLoad({
-      brokers: resolved.brokers,
-      connection: kafkaConnection(config.kafka),
-      topic,
-      clientId: `${config.kafka.clientId}-produce`,
-      series: flags.series,
-      ...(flags.samples !== undefined ? { samples: flags.samples } : {}),
-      ...(flags.durationMs !== undefined ? { durationMs: flags.durationMs } : {}),
-      rate: flags.rate,
-      format: flags.format,
-      pointsPerRecord: flags.points,
-      intervalMs: flags.intervalMs,
-      anomalyRate: flags.anomalyRate,
-      anomalySigma: flags.anomalySigma,
-      seed: flags.seed,
-      signal: controller.signal,
-      logger,
-      onProgress: (p) =>
-        progress.update(
-          () => `produce: ${fmt(p.samples)} samples, ${fmt(p.records)} records, ${fmt(p.anomalies)} anomalies, ${p.seconds.toFixed(1)} s, ${fmt(p.samples / Math.max(p.seconds, 1e-3))} samples/s`,
-        ),
-    });
+    if (!(await topicReady(resolved.brokers, topic, config, say))) return 1;
+    const report = await produceLoad(loadOptions(flags, config, { brokers: resolved.brokers, topic, signal: controller.signal, progress }));
     if (anomaliesFd !== undefined) writeAnomalies(anomaliesFd, report.anomalies);
     progress.clear();
     process.stderr.write(summary(report, topic, flags) + '\n');
@@ -240,6 +207,53 @@ async function produce(flags: ProduceFlags, config: Config): Promise<number> {
     progress.clear();
     await resolved?.stop();
   }
+}
+
+/** Makes sure the topic exists (creating it if the config allows), saying so; false = missing. */
+async function topicReady(brokers: string[], topic: string, config: Config, say: (line: string) => void): Promise<boolean> {
+  const created = await ensureTopic(brokers, topic, config);
+  if (created === null) {
+    say(
+      `sigmawatch produce: topic ${JSON.stringify(topic)} does not exist and kafka.create_topics is false: ` +
+        `create it, or run with --set kafka.create_topics=true`,
+    );
+    return false;
+  }
+  if (created) say(`produce: created topic ${topic} (${config.kafka.partitions} partitions, replication ${config.kafka.replicationFactor})`);
+  return true;
+}
+
+/** What produceLoad is asked for: the flags, the config's client settings, progress on stderr. */
+function loadOptions(
+  flags: ProduceFlags,
+  config: Config,
+  run: { brokers: string[]; topic: string; signal: AbortSignal; progress: Progress },
+): ProduceOptions {
+  // kafkajs says a few things at info on every connect; a load generator's stderr is for the
+  // summary, so its client logs from warn up unless a more verbose level is configured.
+  const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, name: 'produce', destination: process.stderr });
+  return {
+    brokers: run.brokers,
+    connection: kafkaConnection(config.kafka),
+    topic: run.topic,
+    clientId: `${config.kafka.clientId}-produce`,
+    series: flags.series,
+    ...(flags.samples !== undefined ? { samples: flags.samples } : {}),
+    ...(flags.durationMs !== undefined ? { durationMs: flags.durationMs } : {}),
+    rate: flags.rate,
+    format: flags.format,
+    pointsPerRecord: flags.points,
+    intervalMs: flags.intervalMs,
+    anomalyRate: flags.anomalyRate,
+    anomalySigma: flags.anomalySigma,
+    seed: flags.seed,
+    signal: run.signal,
+    logger,
+    onProgress: (p) =>
+      run.progress.update(
+        () => `produce: ${fmt(p.samples)} samples, ${fmt(p.records)} records, ${fmt(p.anomalies)} anomalies, ${p.seconds.toFixed(1)} s, ${fmt(p.samples / Math.max(p.seconds, 1e-3))} samples/s`,
+      ),
+  };
 }
 
 /** true = created, false = existed, null = missing and not allowed to create. */
