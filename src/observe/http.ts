@@ -12,7 +12,7 @@
  * `port: 0` asks the OS for a free port (the resolved one is returned). The config's meaning of
  * `http.port: 0` ("no HTTP server") is the caller's to apply: it simply does not call this.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -81,14 +81,16 @@ function runProbe(probe: () => ProbeResult, what: string, logger: Logger): Probe
 export function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { host, metrics, health, ready } = options;
   const logger = options.logger.child({ component: 'http' });
+  const server = createServer(requestHandler({ metrics, health, ready }, logger));
+  return listen(server, host, options.port, logger);
+}
 
-  const probe = (req: IncomingMessage, res: ServerResponse, fn: () => ProbeResult, what: string, bad: string) => {
-    const result = runProbe(fn, what, logger);
-    // The status word goes last so a detail field cannot contradict the HTTP status.
-    sendJson(req, res, result.ok ? 200 : 503, { ...result.detail, status: result.ok ? 'ok' : bad });
-  };
-
-  const server = createServer((req, res) => {
+/** Answers one request: 404 off the three paths, 405 for a method other than GET and HEAD. */
+function requestHandler(
+  { metrics, health, ready }: Pick<HttpServerOptions, 'metrics' | 'health' | 'ready'>,
+  logger: Logger,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     const route = routeOf(req.url);
     if (route === undefined) {
       sendJson(req, res, 404, { error: 'not found', paths: ['/metrics', '/healthz', '/readyz'] });
@@ -101,23 +103,36 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
     }
     switch (route) {
       case '/metrics':
-        metrics.metrics().then(
-          (text) => send(req, res, 200, metrics.contentType, text),
-          (err: unknown) => {
-            logger.error({ err }, 'rendering metrics failed');
-            send(req, res, 500, TEXT_TYPE, 'rendering metrics failed\n');
-          },
-        );
+        sendMetrics(req, res, metrics, logger);
         return;
       case '/healthz':
-        probe(req, res, health, 'health', 'unhealthy');
+        sendProbe(req, res, runProbe(health, 'health', logger), 'unhealthy');
         return;
       case '/readyz':
-        probe(req, res, ready, 'readiness', 'not ready');
+        sendProbe(req, res, runProbe(ready, 'readiness', logger), 'not ready');
         return;
     }
-  });
+  };
+}
 
+function sendMetrics(req: IncomingMessage, res: ServerResponse, metrics: Registry, logger: Logger): void {
+  metrics.metrics().then(
+    (text) => send(req, res, 200, metrics.contentType, text),
+    (err: unknown) => {
+      logger.error({ err }, 'rendering metrics failed');
+      send(req, res, 500, TEXT_TYPE, 'rendering metrics failed\n');
+    },
+  );
+}
+
+/** 200 with status "ok", or 503 with status `bad`, plus the probe's detail. */
+function sendProbe(req: IncomingMessage, res: ServerResponse, result: ProbeResult, bad: string): void {
+  // The status word goes last so a detail field cannot contradict the HTTP status.
+  sendJson(req, res, result.ok ? 200 : 503, { ...result.detail, status: result.ok ? 'ok' : bad });
+}
+
+/** Binds `server`; resolves with its handle once listening, rejects on a bind error. */
+function listen(server: Server, host: string, port: number, logger: Logger): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       server.off('listening', onListening);
@@ -126,24 +141,27 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
     const onListening = () => {
       server.off('error', onError);
       server.on('error', (err) => logger.error({ err }, 'http server error'));
-      const port = (server.address() as AddressInfo).port;
-      logger.info({ host, port }, 'http server listening');
-
-      let closing: Promise<void> | undefined;
-      const close = (): Promise<void> => {
-        closing ??= new Promise<void>((done, fail) => {
-          server.close((err) => (err === undefined ? done() : fail(err)));
-          // close() alone waits for keep-alive connections (a Prometheus scraper keeps one open)
-          // to time out; dropping them makes shutdown prompt. An in-flight scrape is lost, which
-          // the scraper retries.
-          server.closeAllConnections();
-        }).then(() => logger.info({ host, port }, 'http server closed'));
-        return closing;
-      };
-      resolve({ port, close });
+      const bound = (server.address() as AddressInfo).port;
+      logger.info({ host, port: bound }, 'http server listening');
+      resolve({ port: bound, close: closer(server, host, bound, logger) });
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen({ host, port: options.port });
+    server.listen({ host, port });
   });
+}
+
+/** The server's idempotent close: every call returns the same promise. */
+function closer(server: Server, host: string, port: number, logger: Logger): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= new Promise<void>((done, fail) => {
+      server.close((err) => (err === undefined ? done() : fail(err)));
+      // close() alone waits for keep-alive connections (a Prometheus scraper keeps one open)
+      // to time out; dropping them makes shutdown prompt. An in-flight scrape is lost, which
+      // the scraper retries.
+      server.closeAllConnections();
+    }).then(() => logger.info({ host, port }, 'http server closed'));
+    return closing;
+  };
 }
