@@ -14,7 +14,7 @@ import { ensureTopics } from '../kafka/topics.js';
 import { kafkaConnection } from '../kafka/connection.js';
 import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
-import { produceLoad, type ProduceReport } from '../produce/producer.js';
+import { produceLoad, type ProduceOptions, type ProduceReport } from '../produce/producer.js';
 import { CONFIG_OPTIONS, parse, reportError, setFlags } from './args.js';
 import { fmt } from '../replay/summary.js';
 
@@ -68,34 +68,25 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 const tty = process.stdout.isTTY === true;
 const paint = (code: string, s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
 
-async function runDemo(config: Config, o: { series: number; rounds: number; rate: number }): Promise<number> {
+type DemoOptions = { series: number; rounds: number; rate: number };
+type DemoTopics = { metrics: string; alerts: string; deadLetter: string };
+
+async function runDemo(config: Config, o: DemoOptions): Promise<number> {
   const started = Date.now();
   say('demo: finding a Kafka broker (the first start downloads Kafka from Maven Central, about a minute)…');
   const brokers = await resolveBrokers(config.kafka.brokers, { log: (l) => say(`  ${l}`) });
   say(`demo: using ${brokers.brokers.join(',')} (${brokers.source})`);
   const stamp = `demo-${Date.now().toString(36)}`;
-  const topics = { metrics: `${stamp}.metrics`, alerts: `${stamp}.alerts`, deadLetter: `${stamp}.dead-letter` };
-  const demoConfig: Config = {
-    ...config,
-    kafka: { ...config.kafka, brokers: brokers.brokers, groupId: stamp, topics, partitions: 3 },
-    log: { level: 'warn' },
-  };
+  const topics: DemoTopics = { metrics: `${stamp}.metrics`, alerts: `${stamp}.alerts`, deadLetter: `${stamp}.dead-letter` };
   const kafka = new Kafka({ clientId: 'sigmawatch-demo', brokers: brokers.brokers, ...kafkaConnection(config.kafka), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const metrics = createMetrics();
   const alerts: AlertEvent[] = [];
   const latencies: number[] = [];
-  const worker = new Worker({
-    config: demoConfig,
-    brokers: brokers.brokers,
-    // The demo's stdout is for alert lines: only errors from the worker's logs.
-    logger: createLogger({ level: 'error', name: 'sigmawatch' }),
-    metrics,
-    onAlert: (a) => {
-      latencies.push(Date.now() - a.ts);
-      alerts.push(a);
-      printAlert(a);
-    },
+  const worker = demoWorker(demoConfig(config, brokers.brokers, stamp, topics), brokers.brokers, metrics, (a) => {
+    latencies.push(Date.now() - a.ts);
+    alerts.push(a);
+    printAlert(a);
   });
   let report: ProduceReport | undefined;
   try {
@@ -103,25 +94,8 @@ async function runDemo(config: Config, o: { series: number; rounds: number; rate
     await ensureTopics(admin, Object.values(topics), { create: true, partitions: 3, replicationFactor: 1 });
     await worker.start();
     say(`demo: worker joined; producing ${fmt(o.series)} series × ${fmt(o.rounds)} samples at ${fmt(o.rate)} samples/s…`);
-    report = await produceLoad({
-      brokers: brokers.brokers,
-      connection: kafkaConnection(config.kafka),
-      topic: topics.metrics,
-      format: 'compact',
-      series: o.series,
-      samples: o.series * o.rounds,
-      rate: o.rate,
-      anomalyRate: 0.0004,
-      anomalySigma: 9,
-      seed: 7,
-      warmup: 120,
-      // Sample time advances at wall speed, so sample-to-alert latency reads as it would live.
-      startTs: Date.now(),
-      intervalMs: Math.max(1, Math.round((1000 * o.series) / o.rate)),
-    });
-    // Let the worker drain what was produced (bounded).
-    const deadline = Date.now() + 30_000;
-    while ((await processedSamples(metrics)) < report.samples && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    report = await produceLoad(demoLoad(config, brokers.brokers, topics.metrics, o));
+    await waitForWorker(metrics, report.samples);
   } catch (e) {
     say(`demo: failed: ${(e as Error).message}`);
     return 1;
@@ -133,6 +107,52 @@ async function runDemo(config: Config, o: { series: number; rounds: number; rate
   }
   summarize(report, alerts, latencies, await processedSamples(metrics), await busySeconds(metrics), (Date.now() - started) / 1000);
   return 0;
+}
+
+/** The config with this run's brokers, fresh topics and group (named after `stamp`), and quiet logs. */
+function demoConfig(config: Config, brokers: string[], stamp: string, topics: DemoTopics): Config {
+  return {
+    ...config,
+    kafka: { ...config.kafka, brokers, groupId: stamp, topics, partitions: 3 },
+    log: { level: 'warn' },
+  };
+}
+
+function demoWorker(config: Config, brokers: string[], metrics: ReturnType<typeof createMetrics>, onAlert: (a: AlertEvent) => void): Worker {
+  return new Worker({
+    config,
+    brokers,
+    // The demo's stdout is for alert lines: only errors from the worker's logs.
+    logger: createLogger({ level: 'error', name: 'sigmawatch' }),
+    metrics,
+    onAlert,
+  });
+}
+
+/** The synthetic load: `o.series` series × `o.rounds` samples at `o.rate`, with spikes and dips. */
+function demoLoad(config: Config, brokers: string[], topic: string, o: DemoOptions): ProduceOptions {
+  return {
+    brokers,
+    connection: kafkaConnection(config.kafka),
+    topic,
+    format: 'compact',
+    series: o.series,
+    samples: o.series * o.rounds,
+    rate: o.rate,
+    anomalyRate: 0.0004,
+    anomalySigma: 9,
+    seed: 7,
+    warmup: 120,
+    // Sample time advances at wall speed, so sample-to-alert latency reads as it would live.
+    startTs: Date.now(),
+    intervalMs: Math.max(1, Math.round((1000 * o.series) / o.rate)),
+  };
+}
+
+/** Let the worker drain what was produced (bounded). */
+async function waitForWorker(metrics: ReturnType<typeof createMetrics>, samples: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await processedSamples(metrics)) < samples && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
 function printAlert(a: AlertEvent): void {
