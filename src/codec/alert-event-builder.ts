@@ -4,7 +4,7 @@
  * by name, and the rule's annotation templates rendered. Templates are compiled once per rule;
  * building happens per alert (rare), never per sample.
  */
-import { ALERT_REASON_NAMES, isResolution, type AlertQueue, type AlertReason } from '../core/alert-queue.js';
+import { ALERT_REASON_NAMES, BASELINE_NAMES, TRIGGER_NAMES, Trigger, isResolution, type AlertQueue, type AlertReason } from '../core/alert-queue.js';
 import type { Rule } from '../core/rule.js';
 import { compileTemplate, type CompiledTemplate } from './alert-template.js';
 import { alertId, type AlertEvent } from './alerts.js';
@@ -52,6 +52,9 @@ export class AlertEventBuilder {
       ...(resolved ? { endsAt: ts } : {}),
       annotations,
       reason: ALERT_REASON_NAMES[reason],
+      baseline: BASELINE_NAMES[q.baseline[i]]!,
+      ...(q.trigger[i] === Trigger.None ? {} : { trigger: TRIGGER_NAMES[q.trigger[i]] as 'z' | 'likelihood' }),
+      threshold: q.threshold[i],
     };
   }
 }

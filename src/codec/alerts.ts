@@ -11,13 +11,16 @@
  */
 
 import { Decoder } from '@msgpack/msgpack';
-import { ALERT_REASON_NAMES, type AlertReasonName } from '../core/alert-queue.js';
+import { ALERT_REASON_NAMES, BASELINE_NAMES, TRIGGER_NAMES, type AlertReasonName } from '../core/alert-queue.js';
 import { DecodeError } from './errors.js';
 import { MsgpackWriter } from './msgpack-writer.js';
 
 export type AlertStatus = 'firing' | 'resolved';
 /** Why this event was sent (the lifecycle transition that produced it): `core/alert-queue.ts`. */
 export type AlertReason = AlertReasonName;
+export type AlertBaseline = (typeof BASELINE_NAMES)[number];
+export type AlertTrigger = Exclude<(typeof TRIGGER_NAMES)[number], 'none'>;
+
 /** How alert events are encoded on the alerts topic (`alerts.format`). */
 export const ALERT_FORMATS = ['json', 'msgpack'] as const;
 export type AlertFormat = (typeof ALERT_FORMATS)[number];
@@ -47,10 +50,16 @@ export interface AlertEvent {
   endsAt?: number;
   annotations: Record<string, string>;
   reason?: AlertReason;
+  /** What the sample was scored against: `window`, `memory` (long memory) or `daily` (its time of day). */
+  baseline?: AlertBaseline;
+  /** Which score breached: `z` or `likelihood`; absent on resolutions. */
+  trigger?: AlertTrigger;
+  /** The rule's breach threshold (|z| of its first tier): the expected band is mean ± threshold × std. */
+  threshold?: number;
 }
 
 /** How a field is written and checked: msgpack type, JSON form and the allowed values. */
-type FieldKind = 'string' | 'status' | 'reason' | 'map' | 'integer' | 'float';
+type FieldKind = 'string' | 'status' | 'reason' | 'baseline' | 'trigger' | 'map' | 'integer' | 'float';
 
 /**
  * The schema, once: every field of AlertEvent (the type checker refuses a missing or an extra one)
@@ -74,14 +83,19 @@ const ALERT_FIELDS: { readonly [K in keyof Required<AlertEvent>]: FieldKind } = 
   endsAt: 'integer',
   annotations: 'map',
   reason: 'reason',
+  baseline: 'baseline',
+  trigger: 'trigger',
+  threshold: 'float',
 };
 const FIELD_ORDER = Object.keys(ALERT_FIELDS) as (keyof AlertEvent)[];
 /** Fields left out when absent; every other field is required. */
-const OPTIONAL: ReadonlySet<string> = new Set<keyof AlertEvent>(['endsAt', 'reason']);
+const OPTIONAL: ReadonlySet<string> = new Set<keyof AlertEvent>(['endsAt', 'reason', 'baseline', 'trigger', 'threshold']);
 
 const ALLOWED: Partial<Record<FieldKind, ReadonlySet<string>>> = {
   status: new Set<AlertStatus>(['firing', 'resolved']),
   reason: new Set<string>(ALERT_REASON_NAMES),
+  baseline: new Set<string>(BASELINE_NAMES),
+  trigger: new Set<string>(TRIGGER_NAMES.filter((t) => t !== 'none')),
 };
 
 // FNV-1a, 64 bit (http://www.isthe.com/chongo/tech/comp/fnv/): tiny, specified, and the same in

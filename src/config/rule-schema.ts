@@ -17,16 +17,23 @@ import {isPlainObject} from './sources.js';
 /** The values a rule gets for keys it leaves out; config/default.yaml spells out the same. */
 export const RULE_DEFAULTS = Object.freeze({
   window: 120,
-  z: 3.5,
+  z: 6,
   severity: 'warning',
   direction: 'both' as Direction,
   stdFloor: Object.freeze({absolute: 1e-9, relative: 1e-9}) as StdFloor,
   multiWindow: false,
   baseline: 'include' as Baseline,
   for: Object.freeze({samples: 0}) as Hold,
-  keepFiringFor: Object.freeze({samples: 0}) as Hold,
+  keepFiringFor: Object.freeze({samples: 100}) as Hold,
   repeatMs: 0,
+  memory: 3000,
 });
+
+/** What `likelihood: {}` fills in. */
+export const LIKELIHOOD_DEFAULTS = Object.freeze({window: 20, probability: 1e-6, memory: 5000, minSamples: 300});
+
+/** What `seasonality: {}` fills in. */
+export const SEASONALITY_DEFAULTS = Object.freeze({buckets: 24, days: 3, explains: 0.5, memory: 2000});
 
 /**
  * A quarter of the long window (30 for the default 120), at least 1. It scales with `window`,
@@ -83,6 +90,25 @@ export const ruleSchema = strict(
     window: int(2, 65535).optional(),
     short_window: int(1).optional(),
     min_samples: int(2).optional(),
+    memory: int(0, 10_000_000).optional(),
+    likelihood: z.union([z.literal(false), strict(
+      {
+        window: int(1, 10_000).optional(),
+        probability: z.number({error: 'a tail probability in (0, 0.5)'}).gt(0, {error: 'a tail probability in (0, 0.5)'}).lt(0.5, {error: 'a tail probability in (0, 0.5)'}).optional(),
+        memory: int(2, 10_000_000).optional(),
+        min_samples: int(1).optional(),
+      },
+      'a map {window, probability, memory, min_samples} (all optional)',
+    )], {error: 'false (off), or a map {window, probability, memory, min_samples} (all optional)'}).optional(),
+    seasonality: z.union([z.literal(false), strict(
+      {
+        buckets: int(2, 1440).optional(),
+        days: positive().optional(),
+        explains: z.number({error: 'a fraction in (0, 1]'}).gt(0, {error: 'a fraction in (0, 1]'}).max(1, {error: 'a fraction in (0, 1]'}).optional(),
+        memory: int(2, 10_000_000).optional(),
+      },
+      'a map {buckets, days, explains, memory} (all optional)',
+    )], {error: 'false (off), or a map {buckets, days, explains, memory} (all optional)'}).optional(),
     z: positive().optional(),
     severity: nonEmptyString().optional(),
     severities: z
@@ -143,6 +169,19 @@ export const ruleSchema = strict(
       window,
       shortWindow: r.short_window ?? defaultShortWindow(window),
       minSamples: r.min_samples ?? defaultMinSamples(window),
+      memory: r.memory ?? RULE_DEFAULTS.memory,
+      likelihood: r.likelihood === false ? null : {
+        window: r.likelihood?.window ?? LIKELIHOOD_DEFAULTS.window,
+        probability: r.likelihood?.probability ?? LIKELIHOOD_DEFAULTS.probability,
+        memory: r.likelihood?.memory ?? LIKELIHOOD_DEFAULTS.memory,
+        minSamples: r.likelihood?.min_samples ?? LIKELIHOOD_DEFAULTS.minSamples,
+      },
+      seasonality: r.seasonality === false ? null : {
+        buckets: r.seasonality?.buckets ?? SEASONALITY_DEFAULTS.buckets,
+        days: r.seasonality?.days ?? SEASONALITY_DEFAULTS.days,
+        explains: r.seasonality?.explains ?? SEASONALITY_DEFAULTS.explains,
+        memory: r.seasonality?.memory ?? SEASONALITY_DEFAULTS.memory,
+      },
       direction: r.direction ?? RULE_DEFAULTS.direction,
       tiers,
       stdFloor: {

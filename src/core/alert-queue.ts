@@ -22,6 +22,30 @@ export type AlertReason = (typeof AlertReason)[keyof typeof AlertReason];
 export const ALERT_REASON_NAMES = ['fired', 'repeat', 'severity_changed', 'resolved', 'stale'] as const;
 export type AlertReasonName = (typeof ALERT_REASON_NAMES)[number];
 
+/** What the sample was scored against. Names beside, as the event's `baseline` field. */
+export const BaselineKind = {
+  /** The rolling window (memory 0). */
+  Window: 0,
+  /** The long memory's exponentially weighted statistics. */
+  Memory: 1,
+  /** The daily profile at the sample's time of day. */
+  Daily: 2,
+} as const;
+export type BaselineKind = (typeof BaselineKind)[keyof typeof BaselineKind];
+export const BASELINE_NAMES = ['window', 'memory', 'daily'] as const;
+
+/** Which score made the sample breach. Names beside, as the event's `trigger` field. */
+export const Trigger = {
+  /** No breach (a resolution). */
+  None: 0,
+  /** |z| reached a tier's threshold. */
+  Z: 1,
+  /** The recent average of |z| was unlikely under its long-run distribution. */
+  Likelihood: 2,
+} as const;
+export type Trigger = (typeof Trigger)[keyof typeof Trigger];
+export const TRIGGER_NAMES = ['none', 'z', 'likelihood'] as const;
+
 /** Whether an event of this reason ends the episode (status `resolved`). */
 export function isResolution(reason: number): boolean {
   return reason === AlertReason.Resolved || reason === AlertReason.Stale;
@@ -42,8 +66,13 @@ export class AlertQueue {
   /** The std the score divided by: the window's, raised to the rule's floor. */
   std: Float64Array;
   z: Float64Array;
-  /** Samples in that window. */
+  /** Samples in that baseline. */
   window: Float64Array;
+  /** What the sample was scored against (BaselineKind) and which score breached (Trigger). */
+  baseline: Uint8Array;
+  trigger: Uint8Array;
+  /** The |z| threshold of the rule's first tier: the band is mean ± threshold × std. */
+  threshold: Float64Array;
   /** When the episode became pending (Prometheus' activeAt); part of the alert id. */
   startsAt: Float64Array;
   /** When it started firing (pending → firing). */
@@ -59,6 +88,9 @@ export class AlertQueue {
     this.std = new Float64Array(capacity);
     this.z = new Float64Array(capacity);
     this.window = new Float64Array(capacity);
+    this.baseline = new Uint8Array(capacity);
+    this.trigger = new Uint8Array(capacity);
+    this.threshold = new Float64Array(capacity);
     this.startsAt = new Float64Array(capacity);
     this.firedAt = new Float64Array(capacity);
   }
@@ -89,6 +121,9 @@ export class AlertQueue {
     this.std = grow(this.std, capacity);
     this.z = grow(this.z, capacity);
     this.window = grow(this.window, capacity);
+    this.baseline = grow(this.baseline, capacity);
+    this.trigger = grow(this.trigger, capacity);
+    this.threshold = grow(this.threshold, capacity);
     this.startsAt = grow(this.startsAt, capacity);
     this.firedAt = grow(this.firedAt, capacity);
   }

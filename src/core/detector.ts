@@ -15,8 +15,11 @@ import { SeriesStore, NO_RULE, MAX_RULES } from './store.js';
 import { AlertLifecycle, Transition, TRANSITION_NAMES, FIRING, INACTIVE } from './lifecycle.js';
 import { zScore, flooredStd, directedMagnitude, tierOf } from './score.js';
 import { RuleParams } from './rule-params.js';
+import { LongMemory } from './long-memory.js';
+import { AnomalyLikelihood } from './likelihood.js';
+import { SeasonalProfiles } from './seasonal.js';
 import { Outcome } from './outcome.js';
-import { AlertQueue, AlertReason } from './alert-queue.js';
+import { AlertQueue, AlertReason, BaselineKind, Trigger } from './alert-queue.js';
 
 /** Beyond this, squares overflow float64: such values are rejected, not silently turned into Infinity. */
 export const MAX_ABS_VALUE = 1e150;
@@ -24,8 +27,25 @@ export const MAX_ABS_VALUE = 1e150;
 /** What find() and admit() return when there is no slot (unknown series; store full). */
 export const NO_SLOT = -1;
 
+/** The daily profile plays no part (off, or not learnt yet). */
+const SEASON_NONE = 0;
+/** The profile explains the series: it is the baseline. */
+const SEASON_BASELINE = 1;
+/** The profile does not explain the series as a whole but knows this time of day: a breach must also be one against it (a spike that recurs daily at this hour is normal). */
+const SEASON_CONFIRMS = 2;
+/** A time-of-day bucket confirms only after this many values (with its spread learnt). */
+const CONFIRMING_BUCKET_VALUES = 5;
+
 /** No breach: the tier a clear sample (or an unscored one) has. */
 const CLEAR = -1;
+
+/**
+ * Ring samples a rule's series keep: its window when it scores against the window or confirms
+ * with the short window; else 2, the least a ring holds (a long-memory rule needs no ring).
+ */
+function ringLength(rule: Rule): number {
+  return rule.memory === 0 || rule.multiWindow ? rule.window : 2;
+}
 
 export interface DetectorOptions {
   readonly rules: readonly Rule[];
@@ -54,7 +74,22 @@ export class Detector {
    * [rule × TRANSITION_NAMES.length + transition].
    */
   readonly transitions: Float64Array;
+  /** Exponentially weighted statistics, kept only when a rule uses `memory`. */
+  readonly longMemory: LongMemory | null;
+  /** Anomaly likelihood state, kept only when a rule uses it. */
+  readonly likelihood: AnomalyLikelihood | null;
+  /** Daily profiles, kept only when a rule uses seasonality (one bucket count for the store). */
+  readonly seasonal: SeasonalProfiles | null;
   private readonly params: RuleParams[];
+  /**
+   * The baseline a sample is scored against, [samples, mean, variance, season]: filled by
+   * baseline(). season is one of the SEASON_* roles the daily profile plays for this sample.
+   */
+  private readonly base = new Float64Array(4);
+  /** The daily profile's [expected, variance] at a sample's time: filled by baseline(). */
+  private readonly profile = new Float64Array(2);
+  /** Which score made the sample being observed breach (for its alert's facts). */
+  private trigger: Trigger = Trigger.None;
   /** Per slot: who the series is (set at admission, cleared at eviction). */
   private readonly identities: (SeriesIdentity | undefined)[] = [];
 
@@ -62,7 +97,7 @@ export class Detector {
     if (opts.rules.length > MAX_RULES - 1) throw new RangeError(`at most ${MAX_RULES - 1} rules, got ${opts.rules.length}`);
     this.params = opts.rules.map((r) => new RuleParams(r));
     this.transitions = new Float64Array(opts.rules.length * TRANSITION_NAMES.length);
-    const stride = Math.max(2, ...opts.rules.map((r) => r.window));
+    const stride = Math.max(2, ...opts.rules.map(ringLength));
     this.store = new SeriesStore({
       stride,
       maxSeries: opts.maxSeries,
@@ -70,6 +105,10 @@ export class Detector {
       withShort: opts.rules.some((r) => r.multiWindow),
     });
     this.lifecycle = new AlertLifecycle(this.store.capacity);
+    this.longMemory = opts.rules.some((r) => r.memory > 0) ? new LongMemory(this.store.capacity) : null;
+    this.likelihood = opts.rules.some((r) => r.likelihood !== null) ? new AnomalyLikelihood(this.store.capacity) : null;
+    const buckets = Math.max(0, ...opts.rules.map((r) => r.seasonality?.buckets ?? 0));
+    this.seasonal = buckets > 0 ? new SeasonalProfiles(this.store.capacity, buckets) : null;
   }
 
   get rules(): readonly Rule[] {
@@ -94,10 +133,19 @@ export class Detector {
       }
     }
     const params = r === NO_RULE ? undefined : this.params[r];
-    const slot = this.store.insert(key, start, end, r, params?.window ?? 2, params?.shortWindow ?? 1);
+    const ring = params === undefined ? 2 : ringLength(params.rule);
+    const slot = this.store.insert(key, start, end, r, ring, Math.min(params?.shortWindow ?? 1, ring - 1));
     if (slot === NO_SLOT) return NO_SLOT;
-    if (this.lifecycle.capacity < this.store.capacity) this.lifecycle.grow(this.store.capacity);
+    if (this.lifecycle.capacity < this.store.capacity) {
+      this.lifecycle.grow(this.store.capacity);
+      this.longMemory?.grow(this.store.capacity);
+      this.likelihood?.grow(this.store.capacity);
+      this.seasonal?.grow(this.store.capacity);
+    }
     this.lifecycle.reset(slot);
+    this.longMemory?.reset(slot);
+    this.likelihood?.reset(slot);
+    this.seasonal?.reset(slot);
     this.identities[slot] = identity;
     return slot;
   }
@@ -111,26 +159,27 @@ export class Detector {
   observeSlot(slot: number, ts: number, x: number): Outcome {
     if (!(x === x) || x > MAX_ABS_VALUE || x < -MAX_ABS_VALUE) return Outcome.RejectedValue;
     const store = this.store;
+    const sinceLast = ts - store.lastSeen[slot];
     store.lastSeen[slot] = ts;
     const r = store.rule[slot];
     if (r === NO_RULE) return Outcome.NoRule;
     const rule = this.params[r];
     const w = store.windows;
+    const base = this.baseline(slot, rule, ts);
     let tier = CLEAR;
     let outcome: Outcome = Outcome.Learning;
     let z = NaN;
-    if (w.count[slot] >= rule.minSamples) {
+    if (base[0] >= rule.minSamples) {
       outcome = Outcome.Scored;
-      z = zScore(x, w.mean(slot), w.variance(slot), rule.absFloor, rule.relFloor);
-      tier = tierOf(directedMagnitude(z, rule.direction), rule.thresholds);
-      if (tier !== CLEAR && rule.multiWindow) {
-        // Confirmed only when the short window agrees: a lone spike against a drifting baseline,
-        // or a slow shift the short window has already absorbed, does not breach.
-        const shortZ = w.shortCount(slot) >= rule.shortMinSamples
-          ? zScore(x, w.shortMean(slot), w.shortVariance(slot), rule.absFloor, rule.relFloor)
-          : 0;
-        const shortTier = tierOf(directedMagnitude(shortZ, rule.direction), rule.thresholds);
-        if (shortTier < tier) tier = shortTier;
+      z = zScore(x, base[1], base[2], rule.absFloor, rule.relFloor);
+      const magnitude = directedMagnitude(z, rule.direction);
+      tier = this.confirmed(slot, rule, base, x, tierOf(magnitude, rule.thresholds));
+      this.trigger = tier === CLEAR ? Trigger.None : Trigger.Z;
+      // The likelihood learns from every scored sample, and fires on its own (its distribution
+      // already knows what this series' normal runs of |z| look like).
+      if (rule.likelihood !== null && this.likelihood!.step(slot, magnitude, rule.likelihood) && tier === CLEAR) {
+        tier = 0;
+        this.trigger = Trigger.Likelihood;
       }
     }
     const lc = this.lifecycle;
@@ -147,8 +196,71 @@ export class Detector {
     // With exclude_anomalies a breaching sample stays out of the baseline, so a sustained incident
     // does not become the new normal; after a full window of consecutive breaches the level is
     // taken as genuine and samples enter again, re-learning within another window.
-    if (!(rule.excludeAnomalies && tier !== CLEAR && lc.breachRun[slot] <= rule.window)) w.push(slot, x);
+    if (!(rule.excludeAnomalies && tier !== CLEAR && lc.breachRun[slot] <= rule.window)) {
+      w.push(slot, x);
+      if (rule.memory > 0) this.longMemory!.push(slot, x, rule.memory);
+      if (rule.seasonality !== null) this.seasonal!.push(slot, ts, sinceLast, x, rule.seasonality);
+    }
     return outcome;
+  }
+
+  /**
+   * A z breach's tier after the confirmations the rule asks for: the lowest of the tiers against
+   * the baseline, the short window (multi_window) and the sample's time of day (seasonality that
+   * knows this hour but does not explain the whole series).
+   */
+  private confirmed(slot: number, rule: RuleParams, base: Float64Array, x: number, tier: number): number {
+    if (tier !== CLEAR && rule.multiWindow) {
+      // A lone spike against a drifting baseline, or a slow shift the short window has already
+      // absorbed, does not breach.
+      const w = this.store.windows;
+      const shortZ = w.shortCount(slot) >= rule.shortMinSamples ? zScore(x, w.shortMean(slot), w.shortVariance(slot), rule.absFloor, rule.relFloor) : 0;
+      const shortTier = tierOf(directedMagnitude(shortZ, rule.direction), rule.thresholds);
+      if (shortTier < tier) tier = shortTier;
+    }
+    if (tier !== CLEAR && base[3] === SEASON_CONFIRMS) {
+      const profile = this.profile;
+      const seasonalTier = tierOf(directedMagnitude(zScore(x, profile[0], profile[1], rule.absFloor, rule.relFloor), rule.direction), rule.thresholds);
+      if (seasonalTier < tier) tier = seasonalTier;
+    }
+    return tier;
+  }
+
+  /**
+   * The statistics a sample of `slot` is scored against, as [samples, mean, variance] in a
+   * scratch array (valid until the next call): the long memory when the rule has one, else the
+   * rolling window; then, with seasonality, the daily profile at `ts` plus the residual's
+   * statistics where they explain the series better.
+   */
+  private baseline(slot: number, rule: RuleParams, ts: number): Float64Array {
+    const base = this.base;
+    if (rule.memory > 0) {
+      const lm = this.longMemory!;
+      base[0] = lm.count[slot];
+      base[1] = lm.mean[slot];
+      base[2] = lm.variance[slot];
+    } else {
+      const w = this.store.windows;
+      base[0] = w.count[slot];
+      base[1] = w.mean(slot);
+      base[2] = w.variance(slot);
+    }
+    base[3] = SEASON_NONE;
+    const season = rule.seasonality;
+    if (season !== null) {
+      const sp = this.seasonal!;
+      const profile = this.profile;
+      if (sp.covers(slot, ts) && sp.residualCount[slot] >= rule.minSamples && sp.expected(slot, ts, profile)) {
+        if (sp.residualVariance[slot] < season.explains * base[2]) {
+          base[1] = profile[0];
+          base[2] = profile[1];
+          base[3] = SEASON_BASELINE;
+        } else if (sp.valuesAt(slot, ts) >= CONFIRMING_BUCKET_VALUES) {
+          base[3] = SEASON_CONFIRMS;
+        }
+      }
+    }
+    return base;
   }
 
   /**
@@ -160,6 +272,7 @@ export class Detector {
       const r = this.store.rule[slot];
       if (r !== NO_RULE && this.lifecycle.state[slot] === FIRING) {
         this.transitions[r * TRANSITION_NAMES.length + Transition.Resolved]++;
+        this.trigger = Trigger.None;
         this.record(slot, r, AlertReason.Stale, now, this.lifecycle.lastValue[slot], 0);
       }
       this.lifecycle.reset(slot);
@@ -179,18 +292,21 @@ export class Detector {
   /** Queues the facts of an alert event of `slot`: the window as it was before `value` (the score's baseline). */
   private record(slot: number, rule: number, reason: AlertReason, ts: number, value: number, z: number): void {
     const params = this.params[rule];
-    const w = this.store.windows;
+    const base = this.baseline(slot, params, ts);
     const lc = this.lifecycle;
     const q = this.alerts;
     const i = q.push(this.identities[slot]!, rule, reason);
-    const mean = w.mean(slot);
+    const mean = base[1];
     q.tier[i] = lc.tier[slot];
     q.ts[i] = ts;
     q.value[i] = value;
     q.mean[i] = mean;
-    q.std[i] = flooredStd(w.variance(slot), mean, params.absFloor, params.relFloor);
+    q.std[i] = flooredStd(base[2], mean, params.absFloor, params.relFloor);
     q.z[i] = z;
-    q.window[i] = w.count[slot];
+    q.window[i] = base[0];
+    q.baseline[i] = base[3] === SEASON_BASELINE ? BaselineKind.Daily : params.memory > 0 ? BaselineKind.Memory : BaselineKind.Window;
+    q.trigger[i] = this.trigger;
+    q.threshold[i] = params.thresholds[0];
     q.startsAt[i] = lc.activeAt[slot];
     q.firedAt[i] = lc.firedAt[slot];
   }

@@ -7,6 +7,8 @@ import type { HoldParams, LifecycleParams } from './lifecycle.js';
 import type { SeriesIdentity } from './series-identity.js';
 import { directionCode, tierThresholds } from './score.js';
 import { compileMatchers } from './matcher.js';
+import { normalQuantile, type LikelihoodParams } from './likelihood.js';
+import type { SeasonalParams } from './seasonal.js';
 
 export class RuleParams implements LifecycleParams {
   readonly window: number;
@@ -22,6 +24,9 @@ export class RuleParams implements LifecycleParams {
   readonly for: HoldParams;
   readonly keepFiringFor: HoldParams;
   readonly repeatMs: number;
+  readonly memory: number;
+  readonly likelihood: LikelihoodParams | null;
+  readonly seasonality: SeasonalParams | null;
   private readonly matcher: (name: string, labels: Readonly<Record<string, string>>) => boolean;
 
   constructor(readonly rule: Rule) {
@@ -38,6 +43,10 @@ export class RuleParams implements LifecycleParams {
     this.for = holdParams(rule.for);
     this.keepFiringFor = holdParams(rule.keepFiringFor);
     this.repeatMs = rule.repeatMs;
+    this.memory = rule.memory;
+    const l = rule.likelihood;
+    this.likelihood = l === null ? null : { shortAlpha: 2 / (l.window + 1), memory: l.memory, threshold: normalQuantile(l.probability), minSamples: l.minSamples };
+    this.seasonality = rule.seasonality;
     this.matcher = compileMatchers(rule.matchers);
     if (!(this.absFloor > 0)) throw new RangeError(`rule ${rule.name}: std_floor.absolute must be > 0`);
     if (rule.tiers.length === 0) throw new RangeError(`rule ${rule.name}: needs at least one severity tier`);

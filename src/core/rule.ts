@@ -35,6 +35,30 @@ export interface StdFloor {
   readonly relative: number;
 }
 
+/** Anomaly likelihood settings (core/likelihood.ts). */
+export interface Likelihood {
+  /** Samples in the short average of |z| (its time constant). */
+  readonly window: number;
+  /** Fire when the short average is this unlikely under its long-run distribution (a tail probability). */
+  readonly probability: number;
+  /** Memory of that distribution, in samples. */
+  readonly memory: number;
+  /** Scored samples before the distribution is trusted. */
+  readonly minSamples: number;
+}
+
+/** Daily seasonal baseline settings (core/seasonal.ts). */
+export interface Seasonality {
+  /** Time-of-day buckets of the profile. */
+  readonly buckets: number;
+  /** Days each bucket remembers. */
+  readonly days: number;
+  /** Used while the residual variance is below this fraction of the plain variance. */
+  readonly explains: number;
+  /** Memory of the residual statistics, in samples. */
+  readonly memory: number;
+}
+
 export interface Rule {
   readonly name: string;
   /** All must hold. Empty = every series. */
@@ -43,8 +67,20 @@ export interface Rule {
   readonly window: number;
   /** Ws < W, samples in the short window (read from the same ring). */
   readonly shortWindow: number;
-  /** No score until the long window holds this many samples. */
+  /** No score until the baseline holds this many samples. */
   readonly minSamples: number;
+  /**
+   * Long memory: score against exponentially weighted statistics that remember about this many
+   * samples (core/long-memory.ts) instead of the rolling window; 0 = the window.
+   */
+  readonly memory: number;
+  /**
+   * Breach also when the recent average of |z| is unlikely under its long-run distribution; the
+   * z tiers then act as the single-sample ceiling. null = off.
+   */
+  readonly likelihood: Likelihood | null;
+  /** Score against a daily profile where it explains the series; null = off. */
+  readonly seasonality: Seasonality | null;
   readonly direction: Direction;
   /** Ascending by z; tiers[0].z is the breach threshold. */
   readonly tiers: readonly SeverityTier[];

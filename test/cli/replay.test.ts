@@ -16,11 +16,23 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
+/**
+ * A rule that scores against a 120-sample rolling window at z 3.5, without hysteresis, likelihood or
+ * seasonality (the 0.1 defaults): what the tests of replay's mechanics below run, so that what they
+ * check (every spike reported, its sign, the effect of for/keep_firing_for) does not depend on the
+ * detection defaults, which the quality benchmark measures.
+ */
+function windowRules(dir: string): string {
+  const file = join(dir, 'window.yaml');
+  writeFileSync(file, 'rules:\n  - {name: default, memory: 0, window: 120, z: 3.5, keep_firing_for: 0, likelihood: false, seasonality: false}\n');
+  return file;
+}
+
 const alertsOf = (stdout: string): AlertEvent[] =>
   stdout.trim() === '' ? [] : stdout.trim().split('\n').map((l) => decodeAlert(Buffer.from(l)));
 
-test('replay reports every injected spike and dip of the bundled sample with the right sign of z', async () => {
-  const r = await runCli(['replay', BUNDLED]);
+test('replay reports every injected spike and dip of the bundled sample with the right sign of z', async (t) => {
+  const r = await runCli(['replay', '--config', windowRules(tempDir(t)), BUNDLED]);
   assert.equal(r.code, 0, r.stderr);
   const fired = alertsOf(r.stdout).filter((a) => a.status === 'firing');
   for (const [minute, sigma] of INJECTED) {
@@ -53,7 +65,7 @@ test('series,timestamp,value CSV with quoted ids, mixed timestamp forms, and mal
   lines.splice(40, 0, '"bad{series,1700000000000,1');
   const file = join(dir, 'fleet.csv');
   writeFileSync(file, lines.join('\n') + '\n');
-  const r = await runCli(['replay', file]);
+  const r = await runCli(['replay', '--config', windowRules(dir), file]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`${file}:11: skipped \\(bad_timestamp\\)`));
   assert.match(r.stderr, new RegExp(`${file}:21: skipped \\(non_finite_value\\)`));
@@ -105,8 +117,8 @@ test('rules come from --config; a bad config exits 2 naming the key', async (t) 
 test('the jittery stretch of the sample flaps without for/keep_firing_for and is calmer with them', async (t) => {
   const dir = tempDir(t);
   const cfg = join(dir, 'hold.yaml');
-  writeFileSync(cfg, 'rules:\n  - name: held\n    for: 2\n    keep_firing_for: 10\n');
-  const plain = alertsOf((await runCli(['replay', BUNDLED])).stdout);
+  writeFileSync(cfg, 'rules:\n  - {name: held, memory: 0, window: 120, z: 3.5, for: 2, keep_firing_for: 10, likelihood: false, seasonality: false}\n');
+  const plain = alertsOf((await runCli(['replay', '--config', windowRules(dir), BUNDLED])).stdout);
   const heldRun = await runCli(['replay', '--config', cfg, BUNDLED]);
   const held = alertsOf(heldRun.stdout);
   const heldBack = Number(/breaches held back by `for`: (\d+)/.exec(heldRun.stderr)?.[1]);

@@ -42,7 +42,7 @@ test('repeat: a duration, 0 or 0s = never', () => {
 
 test('one tier from z + severity, or several from severities', () => {
   assert.deepEqual(rule('name: a, z: 4').tiers, [{severity: 'warning', z: 4}]);
-  assert.deepEqual(rule('name: a, severity: page').tiers, [{severity: 'page', z: 3.5}]);
+  assert.deepEqual(rule('name: a, severity: page').tiers, [{severity: 'page', z: 6}]);
   assert.deepEqual(rule('name: a, severities: [{severity: warning, z: 3}, {severity: critical, z: 5}]').tiers, [
     {severity: 'warning', z: 3},
     {severity: 'critical', z: 5},

@@ -51,7 +51,7 @@ test('a directory stands for its test files', async () => {
 
 test('a failing test: FAILED with the diff, the count, exit 1; other tests still run', async () => {
   const file = writeFile(`
-rules: [{name: latency, window: 10, min_samples: 6, z: 4}]
+rules: [{name: latency, window: 10, memory: 0, keep_firing_for: 0, likelihood: false, seasonality: false, min_samples: 6, z: 4}]
 tests:
   - name: right
     input_series: [{series: m, values: '${zigzag(10, '110 100')}'}]
@@ -82,7 +82,7 @@ tests:
 
 test('-v prints every event, pasteable as expectations', async () => {
   const file = writeFile(`
-rules: [{name: latency, window: 10, min_samples: 6, z: 4, annotations: {summary: '{{ value }}'}}]
+rules: [{name: latency, window: 10, memory: 0, keep_firing_for: 0, likelihood: false, seasonality: false, min_samples: 6, z: 4, annotations: {summary: '{{ value }}'}}]
 tests:
   - input_series: [{series: 'm{a="1"}', values: '${zigzag(10, '110')}'}]
     strict: false

@@ -14,6 +14,10 @@ const RULES = `
 rules:
   - name: latency
     window: 10
+    memory: 0
+    keep_firing_for: 0
+    likelihood: false
+    seasonality: false
     min_samples: 6
     severities: [{severity: warning, z: 4}, {severity: critical, z: 20}]
     labels: {team: web}
@@ -151,7 +155,7 @@ tests:
 
 test('interval scales sample time: for and repeat durations count in it', () => {
   const [r] = run(`
-rules: [{name: r, window: 10, min_samples: 6, z: 4, for: 1m, repeat: 1m, baseline: exclude_anomalies}]
+rules: [{name: r, window: 10, memory: 0, keep_firing_for: 0, likelihood: false, seasonality: false, min_samples: 6, z: 4, for: 1m, repeat: 1m, baseline: exclude_anomalies}]
 evaluation_interval: 30s
 tests:
   - strict: false

@@ -62,8 +62,8 @@ test('defaults: each spike is caught at its row (the centre of its window), the 
   assert.ok(r.files.every((f) => f.rejectedRows === 0 && f.unmatchedAlerts === 0));
 });
 
-test('z: 1000 catches nothing: NAB 0 in every profile (= never alerting), no alert outside windows', async () => {
-  const config = loadConfig({ file: configFile('z1000.yaml', 'rules:\n  - name: default\n    z: 1000\n'), env: {} });
+test('z: 1000 without the likelihood catches nothing: NAB 0 in every profile (= never alerting), no alert outside windows', async () => {
+  const config = loadConfig({ file: configFile('z1000.yaml', 'rules:\n  - name: default\n    z: 1000\n    likelihood: false\n'), env: {} });
   const r = await runQuality({ dataDir: CORPUS, config, configLabel: 'z1000' });
   assert.equal(r.total.alerts, 0);
   assert.equal(r.total.windowsCaught, 0);
@@ -73,8 +73,8 @@ test('z: 1000 catches nothing: NAB 0 in every profile (= never alerting), no ale
   for (const p of ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const) assert.ok(Math.abs(r.total.nab[p]!) < 1e-9, `${p}: ${r.total.nab[p]}`);
 });
 
-test('flaps are the engine\'s: with alerts.flap_window 1h each spike alert (resolved one row later) is a flap', async () => {
-  const config = loadConfig({ file: configFile('flap1h.yaml', 'alerts:\n  flap_window: 1h\n'), env: {} });
+test('flaps are the engine\'s: with alerts.flap_window 1h and no hysteresis each spike alert (resolved one row later) is a flap', async () => {
+  const config = loadConfig({ file: configFile('flap1h.yaml', 'alerts:\n  flap_window: 1h\nrules:\n  - name: default\n    keep_firing_for: 0\n'), env: {} });
   const r = await runQuality({ dataDir: CORPUS, config, configLabel: 'flap1h' });
   assert.equal(r.files.find((f) => f.file === 'withAnomaly/isolated_spikes.csv')!.flaps, 3);
 });

@@ -1,0 +1,152 @@
+/**
+ * A daily seasonal baseline at bounded cost: per slot, a coarse profile of the series over the day
+ * (`buckets` time-of-day buckets, each an average of the values seen in it over about `days`
+ * days), looked up by the sample's timestamp — not by sample count, so gaps and uneven sampling
+ * do not shift it — . Beside it, the
+ * exponentially weighted mean and variance of the residual (value − profile).
+ *
+ * The detector scores against the profile only where it explains the series: once the profile
+ * has seen a full day, and while the residual's variance is below `explains` × the variance
+ * around the plain long-run mean. Elsewhere (no daily pattern, not enough history) the plain
+ * baseline stands, so a series without seasonality loses nothing.
+ */
+import { grow } from './slab.js';
+
+const DAY_MS = 86_400_000;
+/** A bucket averages at least this many values, whatever `days` and the sampling rate say. */
+const MIN_BUCKET_MEMORY = 8;
+
+export interface SeasonalParams {
+  /** Time-of-day buckets (the profile's resolution: 48 = half-hours). */
+  readonly buckets: number;
+  /** Each bucket averages about this many days (older days fade). */
+  readonly days: number;
+  /** Use the profile while residual variance < explains × plain variance. */
+  readonly explains: number;
+  /** Memory of the residual statistics, in samples. */
+  readonly memory: number;
+}
+
+export class SeasonalProfiles {
+  capacity: number;
+  readonly buckets: number;
+  /** profile[slot × buckets + b]: the average value in time-of-day bucket b. */
+  profile: Float64Array;
+  /** spread[slot × buckets + b]: the variance of the values in bucket b about that average. */
+  spread: Float64Array;
+  /** Values each bucket has averaged, capped at 255 (the first ones weigh 1/n). */
+  seen: Uint8Array;
+  /** The first sample's time, to know when a full day has passed. */
+  since: Float64Array;
+  /** The series' typical sampling interval (ms, exponentially weighted): how many values a bucket gets a day. */
+  interval: Float64Array;
+  /** Exponentially weighted mean, variance and count of the residual. */
+  residualMean: Float64Array;
+  residualVariance: Float64Array;
+  residualCount: Float64Array;
+
+  private readonly scratch = new Float64Array(2);
+
+  constructor(capacity: number, buckets: number) {
+    this.capacity = capacity;
+    this.buckets = buckets;
+    this.profile = new Float64Array(capacity * buckets);
+    this.spread = new Float64Array(capacity * buckets);
+    this.seen = new Uint8Array(capacity * buckets);
+    this.since = new Float64Array(capacity);
+    this.interval = new Float64Array(capacity);
+    this.residualMean = new Float64Array(capacity);
+    this.residualVariance = new Float64Array(capacity);
+    this.residualCount = new Float64Array(capacity);
+  }
+
+  static bytesPerSlot(buckets: number): number {
+    return buckets * 17 + 5 * 8;
+  }
+
+  grow(capacity: number): void {
+    this.profile = grow(this.profile, capacity * this.buckets);
+    this.spread = grow(this.spread, capacity * this.buckets);
+    this.seen = grow(this.seen, capacity * this.buckets);
+    this.since = grow(this.since, capacity);
+    this.interval = grow(this.interval, capacity);
+    this.residualMean = grow(this.residualMean, capacity);
+    this.residualVariance = grow(this.residualVariance, capacity);
+    this.residualCount = grow(this.residualCount, capacity);
+    this.capacity = capacity;
+  }
+
+  reset(slot: number): void {
+    const base = slot * this.buckets;
+    this.profile.fill(0, base, base + this.buckets);
+    this.spread.fill(0, base, base + this.buckets);
+    this.seen.fill(0, base, base + this.buckets);
+    this.since[slot] = NaN;
+    this.interval[slot] = 0;
+    this.residualMean[slot] = 0;
+    this.residualVariance[slot] = 0;
+    this.residualCount[slot] = 0;
+  }
+
+  /** Whether the profile has had a full day to learn (every bucket had its chance). */
+  covers(slot: number, ts: number): boolean {
+    return ts - this.since[slot] >= DAY_MS;
+  }
+
+  /**
+   * The profile at time `ts` into out[0] (expected value) and out[1] (variance about it): the
+   * statistics of the sample's own time-of-day bucket; false when that bucket has seen nothing.
+   * (No interpolation between buckets: across a sharp daily edge it would expect a value the
+   * series never takes.)
+   */
+  expected(slot: number, ts: number, out: Float64Array): boolean {
+    const i = this.bucketOf(slot, ts);
+    if (this.seen[i] === 0) return false;
+    out[0] = this.profile[i];
+    out[1] = this.spread[i];
+    return true;
+  }
+
+  /** How many values the bucket of `ts` has averaged (capped at 255). */
+  valuesAt(slot: number, ts: number): number {
+    return this.seen[this.bucketOf(slot, ts)];
+  }
+
+  private bucketOf(slot: number, ts: number): number {
+    const B = this.buckets;
+    return slot * B + Math.floor((((ts % DAY_MS) + DAY_MS) % DAY_MS) * (B / DAY_MS));
+  }
+
+  /**
+   * Learns x at ts (`dt` after the series' previous sample; 0 or less when unknown): its residual
+   * against the profile as it was, then the profile's bucket.
+   */
+  push(slot: number, ts: number, dt: number, x: number, p: SeasonalParams): void {
+    if (this.since[slot] !== this.since[slot]) this.since[slot] = ts;
+    if (dt > 0 && dt < Infinity) this.interval[slot] = this.interval[slot] === 0 ? dt : this.interval[slot] + 0.01 * (dt - this.interval[slot]);
+    const out = this.scratch;
+    if (this.expected(slot, ts, out)) {
+      const expected = out[0];
+      let n = this.residualCount[slot] + 1;
+      if (n > p.memory) n = p.memory;
+      this.residualCount[slot] = n;
+      const alpha = 1 / n;
+      const d = x - expected - this.residualMean[slot];
+      this.residualMean[slot] += alpha * d;
+      this.residualVariance[slot] = (1 - alpha) * (this.residualVariance[slot] + alpha * d * d);
+    }
+    const B = this.buckets;
+    const i = this.bucketOf(slot, ts);
+    const n = this.seen[i] < 255 ? ++this.seen[i] : 255;
+    // A bucket gets (day / buckets) / interval values a day; each weighs 1/(that × days), so the
+    // profile remembers about `days` days whatever the sampling rate, but never fewer than
+    // MIN_BUCKET_MEMORY values (a sparse series' spread needs that many to mean anything); the
+    // first values weigh 1/n.
+    const perDay = this.interval[slot] > 0 ? DAY_MS / B / this.interval[slot] : 1;
+    let alpha = 1 / Math.max(perDay * p.days, MIN_BUCKET_MEMORY);
+    if (alpha < 1 / n) alpha = 1 / n;
+    const d = x - this.profile[i];
+    this.profile[i] += alpha * d;
+    this.spread[i] = (1 - alpha) * (this.spread[i] + alpha * d * d);
+  }
+}
