@@ -237,7 +237,7 @@ export class Detector {
     if (rule.memory > 0) {
       const lm = this.longMemory!;
       base[0] = lm.count[slot];
-      base[1] = lm.mean[slot];
+      base[1] = lm.mean(slot);
       base[2] = lm.variance[slot];
     } else {
       const w = this.store.windows;

@@ -1,54 +1,78 @@
 /**
  * Long memory at constant cost: per slot, an exponentially weighted mean and variance that
- * remember about `memory` samples without keeping them (24 bytes a slot, against 8 bytes per sample
+ * remember about `memory` samples without keeping them (32 bytes a slot, against 8 bytes per sample
  * for a ring). Until `memory` samples have been seen the weights are equal — the plain mean and
  * population variance of everything so far — then each new sample weighs 1/memory and older ones
  * fade geometrically (a time constant of `memory` samples).
  *
- * Numerics: the update is West's / Welford's form, d = x − mean; mean += α·d;
- * var = (1 − α)·(var + α·d²), which works on differences from the mean, so 1e9 ± 1 keeps its
- * precision and the variance never goes negative. With α = 1/n it is exactly Welford's running
- * population variance; tests compare both phases with a two-pass weighted oracle.
+ * Numerics: the update is West's / Welford's form on differences from the mean,
+ * d = x − mean; mean += α·d; var = (1 − α)·(var + α·d²), so the variance never goes negative; and,
+ * as in window.ts, values are taken about a per-slot shift K (the first value, moved to the mean when
+ * the mean wanders more than 4 stds off it), so 1e9 ± 1 is summed as ±1 and keeps its precision.
+ * With α = 1/n it is exactly Welford's running population variance; tests compare both phases with
+ * a two-pass (weighted) oracle.
  */
 import { grow } from './slab.js';
 
+/** Re-centre the shift when (mean − K)² exceeds this many variances. */
+const DRIFT_RATIO = 16;
+
 export class LongMemory {
   capacity: number;
-  mean: Float64Array;
+  /** The per-slot shift K, and the mean as an offset from it. */
+  shift: Float64Array;
+  offset: Float64Array;
   variance: Float64Array;
   /** Samples seen, capped at the memory (it only sets the weight of the next sample). */
   count: Float64Array;
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.mean = new Float64Array(capacity);
+    this.shift = new Float64Array(capacity);
+    this.offset = new Float64Array(capacity);
     this.variance = new Float64Array(capacity);
     this.count = new Float64Array(capacity);
   }
 
-  static readonly bytesPerSlot = 3 * 8;
+  static readonly bytesPerSlot = 4 * 8;
 
   grow(capacity: number): void {
-    this.mean = grow(this.mean, capacity);
+    this.shift = grow(this.shift, capacity);
+    this.offset = grow(this.offset, capacity);
     this.variance = grow(this.variance, capacity);
     this.count = grow(this.count, capacity);
     this.capacity = capacity;
   }
 
   reset(slot: number): void {
-    this.mean[slot] = 0;
+    this.shift[slot] = 0;
+    this.offset[slot] = 0;
     this.variance[slot] = 0;
     this.count[slot] = 0;
+  }
+
+  mean(slot: number): number {
+    return this.shift[slot] + this.offset[slot];
   }
 
   /** Adds x with weight 1/min(count + 1, memory). */
   push(slot: number, x: number, memory: number): void {
     let n = this.count[slot] + 1;
+    if (n === 1) this.shift[slot] = x;
     if (n > memory) n = memory;
     this.count[slot] = n;
     const alpha = 1 / n;
-    const d = x - this.mean[slot];
-    this.mean[slot] += alpha * d;
-    this.variance[slot] = (1 - alpha) * (this.variance[slot] + alpha * d * d);
+    const d = x - this.shift[slot] - this.offset[slot];
+    const offset = this.offset[slot] + alpha * d;
+    const variance = (1 - alpha) * (this.variance[slot] + alpha * d * d);
+    this.variance[slot] = variance;
+    if (offset * offset > DRIFT_RATIO * variance) {
+      // Move K to the mean; what rounding leaves of the offset stays in it.
+      const shift = this.shift[slot] + offset;
+      this.offset[slot] = offset - (shift - this.shift[slot]);
+      this.shift[slot] = shift;
+    } else {
+      this.offset[slot] = offset;
+    }
   }
 }
