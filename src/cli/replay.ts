@@ -84,7 +84,7 @@ async function replay(files: string[], config: ReturnType<typeof loadConfigFromF
   summary.rows = rows;
   const seconds = (performance.now() - started) / 1000;
   const stillFiring = run.engine.detector.firingCount();
-  process.stderr.write(summary.format({ files: files.length, series: run.engine.seriesCount, refused, seconds, stillFiring, heldBack }) + '\n');
+  process.stderr.write(summary.format({ files: files.length, series: run.engine.seriesCount, refused, seconds, stillFiring, heldBack, spanMs: run.engine.spanMs }) + '\n');
   return failed > 0 ? 1 : 0;
 }
 

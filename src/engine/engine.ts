@@ -52,6 +52,8 @@ export class Engine {
   private readonly evictEveryMs: number;
   /** The partition's clock: the largest sample time seen (or stepped to). */
   private clock = -Infinity;
+  /** The smallest sample time seen: with the clock, the span the engine has watched. */
+  private earliest = Infinity;
   private lastEviction = -Infinity;
   /** Wall clock of the current batch (dead letters' failed-at). */
   private now = 0;
@@ -127,10 +129,16 @@ export class Engine {
       outcome = slot === NO_SLOT ? Outcome.Refused : Outcome.BadKey;
     } else {
       if (ts > this.clock) this.clock = ts;
+      if (ts < this.earliest) this.earliest = ts;
       outcome = this.detector.observeSlot(slot, ts, value);
     }
     this.result.outcomes[outcome]++;
     return outcome;
+  }
+
+  /** Sample time from the earliest sample to the latest (ms); 0 before two distinct times. */
+  get spanMs(): number {
+    return this.clock > this.earliest ? this.clock - this.earliest : 0;
   }
 
   /** Live series. */
@@ -159,6 +167,7 @@ export class Engine {
     const values = points.values;
     for (let i = 0; i < n; i++) {
       if (ts[i] > this.clock) this.clock = ts[i];
+      if (ts[i] < this.earliest) this.earliest = ts[i];
       const outcome = this.detector.observeSlot(slot, ts[i], values[i]);
       outcomes[outcome]++;
       if (outcome === Outcome.RejectedValue) {

@@ -71,7 +71,7 @@ export class ReplaySummary {
   }
 
   /** The human summary, several lines. */
-  format(o: { files: number; series: number; refused: number; seconds: number; stillFiring: number; heldBack: number }): string {
+  format(o: { files: number; series: number; refused: number; seconds: number; stillFiring: number; heldBack: number; spanMs: number }): string {
     const lines: string[] = [];
     const rate = o.seconds > 0 ? Math.round(this.rows / o.seconds) : 0;
     lines.push(`replay: ${o.files} file${o.files === 1 ? '' : 's'}, ${fmt(this.rows)} rows in ${o.seconds.toFixed(2)} s (${fmt(rate)} rows/s)`);
@@ -82,6 +82,8 @@ export class ReplaySummary {
     }
     const t = this.totals;
     lines.push(`  alerts: ${fmt(t.fired)} fired, ${fmt(t.resolved)} resolved, ${fmt(t.flaps)} flaps (resolved within ${fmtDuration(this.flapWindowMs)}), ${fmt(o.stillFiring)} still firing at the end`);
+    const seriesDays = (o.series * o.spanMs) / 86_400_000;
+    if (seriesDays > 0) lines.push(`  pages per series-day: ${(t.fired / seriesDays).toFixed(3)} (${fmt(t.fired)} fired over ${fmt(o.series)} series × ${(o.spanMs / 86_400_000).toFixed(1)} days)`);
     lines.push(`  breaches held back by \`for\`: ${fmt(o.heldBack)} (cleared before they had lasted long enough to fire)`);
     if (this.alerts.size > 0) {
       const header = ['rule', 'severity', 'fired', 'escalated', 'repeats', 'resolved', 'flaps', 'mean duration'];

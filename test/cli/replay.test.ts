@@ -130,3 +130,18 @@ test('the jittery stretch of the sample flaps without for/keep_firing_for and is
   assert.ok(heldFired < plainFired, `for/keep_firing_for fire less (${heldFired} < ${plainFired})`);
   void readFileSync;
 });
+
+test('the default rules on the bundled sample: every anomaly after the first day (once the daily profile has learnt) and nothing else; pages per series-day', async () => {
+  const r = await runCli(['replay', BUNDLED]);
+  assert.equal(r.code, 0, r.stderr);
+  const fired = alertsOf(r.stdout).filter((a) => a.reason === 'fired');
+  const afterDayOne = [...INJECTED].filter(([minute]) => minute >= 24 * 60);
+  for (const [minute, sigma] of afterDayOne) {
+    const a = fired.find((x) => x.ts === SAMPLE_START_MS + minute * 60_000);
+    assert.ok(a, `injected ${sigma}σ at minute ${minute} is reported`);
+    assert.equal(Math.sign(a.z), Math.sign(sigma));
+    assert.equal(a.baseline, 'daily', 'scored against its time of day');
+  }
+  assert.ok(fired.length <= afterDayOne.length + 1, `at most one page besides them (the jittery stretch): ${fired.length}`);
+  assert.match(r.stderr, /pages per series-day: \d+\.\d{3} \(\d+ fired over 1 series × 3\.0 days\)/);
+});
