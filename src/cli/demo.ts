@@ -31,10 +31,8 @@ Options:
       --series N   series to simulate (default 300)
       --rounds N   samples per series (default 400; anomalies only after the first 120)
       --rate N     samples per second (default 6000)
-  -c, --config FILE  rules etc. (default: config/examples/demo.yaml)
+  -c, --config FILE  rules etc. (default: the default rules, config/default.yaml)
       --set KEY=VALUE  override one key (repeatable)`;
-
-const DEMO_RULES = new URL('../../../config/examples/demo.yaml', import.meta.url).pathname;
 
 export async function demoCommand(args: string[]): Promise<number> {
   let config: Config;
@@ -50,7 +48,7 @@ export async function demoCommand(args: string[]): Promise<number> {
       rounds: positiveInt('--rounds', values.rounds, 400),
       rate: positiveInt('--rate', values.rate, 6000),
     };
-    config = loadConfig({ file: values.config ?? DEMO_RULES, overrides: setFlags(values.set) });
+    config = loadConfig({ file: values.config, overrides: setFlags(values.set) });
   } catch (e) {
     return reportError(e, 'demo');
   }

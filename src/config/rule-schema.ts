@@ -41,8 +41,8 @@ export const SEASONALITY_DEFAULTS = Object.freeze({buckets: 24, days: 3, explain
  */
 export const defaultShortWindow = (window: number): number => Math.max(1, Math.floor(window / 4));
 
-/** 10, or the whole window when the window is shorter than that. */
-export const defaultMinSamples = (window: number): number => Math.min(10, window);
+/** 30 (fewer samples give too noisy a std for a z of 6), or the whole window when it is shorter. */
+export const defaultMinSamples = (window: number): number => Math.min(30, window);
 
 const SELECTOR_HELP = 'a selector string like http_requests_total{env="prod",code=~"5.."}';
 

@@ -31,7 +31,7 @@ test('defaults load from config/default.yaml', () => {
       matchers: [],
       window: 120,
       shortWindow: 30,
-      minSamples: 10,
+      minSamples: 30,
       memory: 3000,
       likelihood: {window: 20, probability: 1e-6, memory: 5000, minSamples: 300},
       seasonality: {buckets: 24, days: 3, explains: 0.5, memory: 2000},

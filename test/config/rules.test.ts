@@ -15,9 +15,9 @@ test('a rule with only a name gets every default', () => {
   assert.deepEqual(r, {...load().rules[0], name: 'only'});
 });
 
-test('short_window defaults to a quarter of the window, min_samples to min(10, window)', () => {
-  assert.deepEqual([rule('name: a').shortWindow, rule('name: a').minSamples], [30, 10]);
-  assert.deepEqual([rule('name: a, window: 20').shortWindow, rule('name: a, window: 20').minSamples], [5, 10]);
+test('short_window defaults to a quarter of the window, min_samples to min(30, window)', () => {
+  assert.deepEqual([rule('name: a').shortWindow, rule('name: a').minSamples], [30, 30]);
+  assert.deepEqual([rule('name: a, window: 20').shortWindow, rule('name: a, window: 20').minSamples], [5, 20]);
   assert.deepEqual([rule('name: a, window: 2').shortWindow, rule('name: a, window: 2').minSamples], [1, 2]);
   assert.deepEqual([rule('name: a, window: 7').shortWindow, rule('name: a, window: 7').minSamples], [1, 7]);
   const r = rule('name: a, window: 300, short_window: 60, min_samples: 300');
