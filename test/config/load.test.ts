@@ -197,8 +197,9 @@ test('config/example.yaml loads', () => {
   const c = load({file: fileURLToPath(new URL('../../../config/example.yaml', import.meta.url))});
   assert.equal(c.kafka.groupId, 'sigmawatch-prod');
   assert.equal(c.alerts.format, 'msgpack');
-  assert.deepEqual(c.rules.map((r) => r.name), ['api-5xx', 'default']);
+  assert.deepEqual(c.rules.map((r) => r.name), ['api-5xx', 'batch-queue', 'default']);
   assert.deepEqual(c.rules[0]!.for, {ms: 120_000});
-  assert.deepEqual(c.rules[0]!.keepFiringFor, {samples: 5});
+  assert.deepEqual(c.rules[0]!.keepFiringFor, {samples: 100});
+  assert.deepEqual([c.rules[1]!.memory, c.rules[1]!.window, c.rules[1]!.seasonality], [0, 240, null]);
   assert.equal(c.rules[0]!.repeatMs, 3_600_000);
 });
