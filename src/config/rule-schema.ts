@@ -27,6 +27,7 @@ export const RULE_DEFAULTS = Object.freeze({
   keepFiringFor: Object.freeze({samples: 100}) as Hold,
   repeatMs: 0,
   memory: 3000,
+  rearm: 2,
 });
 
 /** What `likelihood: {}` fills in. */
@@ -124,6 +125,7 @@ export const ruleSchema = strict(
     baseline: oneOf(['include', 'exclude_anomalies']).optional(),
     for: hold().optional(),
     keep_firing_for: hold().optional(),
+    rearm: z.union([z.literal(0), z.number({error: 'a factor ≥ 1, or 0 (never)'}).min(1, {error: 'a factor ≥ 1, or 0 (never)'})]).optional(),
     repeat: duration(true).optional(),
     labels: labelMap('a map of label name to string').optional(),
     annotations: z.record(z.string(), template(), {error: 'a map of annotation name to template string'}).optional(),
@@ -192,6 +194,7 @@ export const ruleSchema = strict(
       baseline: r.baseline ?? RULE_DEFAULTS.baseline,
       for: r.for ?? RULE_DEFAULTS.for,
       keepFiringFor: r.keep_firing_for ?? RULE_DEFAULTS.keepFiringFor,
+      rearm: r.rearm ?? RULE_DEFAULTS.rearm,
       repeatMs: r.repeat ?? RULE_DEFAULTS.repeatMs,
       labels: r.labels ?? {},
       annotations: r.annotations ?? {},

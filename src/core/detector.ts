@@ -62,6 +62,7 @@ const REASON_OF_TRANSITION: readonly (AlertReason | undefined)[] = [
   AlertReason.Repeat,
   AlertReason.SeverityChanged,
   AlertReason.Resolved,
+  undefined, // Rearmed: a resolution and a firing, sent by observeSlot
 ];
 
 export class Detector {
@@ -186,11 +187,24 @@ export class Detector {
     // The common case, a clear sample of a quiet series, changes no alert state: skip the step.
     if (tier !== CLEAR || lc.state[slot] !== INACTIVE) {
       lc.lastValue[slot] = x;
-      const t = lc.step(slot, tier, ts, rule);
+      const magnitude = tier === CLEAR ? 0 : directedMagnitude(z, rule.direction);
+      const t = lc.step(slot, tier, ts, rule, magnitude);
       if (t !== Transition.None) {
-        this.transitions[r * TRANSITION_NAMES.length + t]++;
+        const counts = this.transitions;
+        const at = r * TRANSITION_NAMES.length;
+        counts[at + t]++;
         const reason = REASON_OF_TRANSITION[t];
-        if (reason !== undefined) this.record(slot, r, reason, ts, x, Number.isNaN(z) ? 0 : z);
+        const zOrZero = Number.isNaN(z) ? 0 : z;
+        if (reason !== undefined) {
+          this.record(slot, r, reason, ts, x, zOrZero);
+        } else if (t === Transition.Rearmed) {
+          // The held episode ends here and a new one pages: two events, counted as such.
+          counts[at + Transition.Resolved]++;
+          counts[at + Transition.Fired]++;
+          this.record(slot, r, AlertReason.Resolved, ts, x, zOrZero);
+          lc.refire(slot, tier, ts, magnitude);
+          this.record(slot, r, AlertReason.Fired, ts, x, zOrZero);
+        }
       }
     }
     // With exclude_anomalies a breaching sample stays out of the baseline, so a sustained incident

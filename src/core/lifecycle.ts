@@ -6,6 +6,10 @@
  *   pending  → inactive  the breach stopped before `for` was met (held back: no alert)
  *   firing   → firing    re-sent after `repeat`, and at once when the severity escalates
  *   firing   → inactive  the condition has been clear for `keep_firing_for` (resolved)
+ *   firing   → firing    re-armed: a breach while keep_firing_for holds the alert after the
+ *                        condition cleared, at least `rearm` × the episode's peak |z|: the old
+ *                        episode resolves and a new one fires (a real incident right after a
+ *                        false alarm still pages)
  *
  * State lives in typed slabs indexed by the store's slot. Every transition happens in step(),
  * a pure function of (state, this sample's breach tier, its timestamp, the rule): time is passed in.
@@ -30,10 +34,12 @@ export const Transition = {
   Repeat: 4,
   SeverityChanged: 5,
   Resolved: 6,
+  /** Firing, held by keep_firing_for, and a much larger breach: the caller resolves the episode and calls refire(). */
+  Rearmed: 7,
 } as const;
 export type Transition = (typeof Transition)[keyof typeof Transition];
 
-export const TRANSITION_NAMES = ['none', 'pending', 'held_back', 'fired', 'repeat', 'severity_changed', 'resolved'] as const;
+export const TRANSITION_NAMES = ['none', 'pending', 'held_back', 'fired', 'repeat', 'severity_changed', 'resolved', 'rearmed'] as const;
 
 /** A hold (`for`, `keep_firing_for`) as numbers: met after `samples` samples or `ms` of sample time. */
 export interface HoldParams {
@@ -47,6 +53,8 @@ export interface LifecycleParams {
   readonly keepFiringFor: HoldParams;
   /** 0 = never re-send. */
   readonly repeatMs: number;
+  /** Re-arm factor on the episode's peak |z| (see Transition.Rearmed); absent or 0 = never. */
+  readonly rearm?: number;
 }
 
 export class AlertLifecycle {
@@ -65,6 +73,8 @@ export class AlertLifecycle {
   clearSince: Float64Array;
   /** The last value while an episode is open (a stale alert reports it; the window may have excluded it). */
   lastValue: Float64Array;
+  /** The largest breach magnitude (|z| in the rule's direction) of the open episode. */
+  peak: Float64Array;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -77,9 +87,10 @@ export class AlertLifecycle {
     this.lastSentAt = new Float64Array(capacity);
     this.clearSince = new Float64Array(capacity);
     this.lastValue = new Float64Array(capacity);
+    this.peak = new Float64Array(capacity);
   }
 
-  static readonly bytesPerSlot = 1 + 1 + 4 + 4 + 8 * 5;
+  static readonly bytesPerSlot = 1 + 1 + 4 + 4 + 8 * 6;
 
   grow(capacity: number): void {
     this.state = grow(this.state, capacity);
@@ -91,6 +102,7 @@ export class AlertLifecycle {
     this.lastSentAt = grow(this.lastSentAt, capacity);
     this.clearSince = grow(this.clearSince, capacity);
     this.lastValue = grow(this.lastValue, capacity);
+    this.peak = grow(this.peak, capacity);
     this.capacity = capacity;
   }
 
@@ -103,14 +115,19 @@ export class AlertLifecycle {
     this.firedAt[slot] = 0;
     this.lastSentAt[slot] = 0;
     this.clearSince[slot] = 0;
+    this.peak[slot] = 0;
   }
 
   /**
-   * Advances the slot by one sample. `tier` is the sample's breach tier (-1 = clear), `ts` its time.
+   * Advances the slot by one sample. `tier` is the sample's breach tier (-1 = clear), `ts` its
+   * time, `magnitude` its |z| in the rule's direction.
    */
-  step(slot: number, tier: number, ts: number, p: LifecycleParams): Transition {
+  step(slot: number, tier: number, ts: number, p: LifecycleParams, magnitude = 0): Transition {
     const state = this.state[slot];
     if (tier >= 0) {
+      // Held by keep_firing_for after clearing, and far above this episode's peak: a new incident.
+      if (state === FIRING && this.clearRun[slot] > 0 && p.rearm! > 0 && magnitude >= p.rearm! * this.peak[slot]) return Transition.Rearmed;
+      if (magnitude > this.peak[slot]) this.peak[slot] = magnitude;
       this.clearRun[slot] = 0;
       const run = ++this.breachRun[slot];
       if (state === INACTIVE) {
@@ -118,6 +135,7 @@ export class AlertLifecycle {
         this.state[slot] = PENDING;
         this.activeAt[slot] = ts;
         this.tier[slot] = tier;
+        this.peak[slot] = magnitude;
         if (held(p.for, run, ts, ts)) return this.fire(slot, ts);
         return Transition.Pending;
       }
@@ -152,6 +170,16 @@ export class AlertLifecycle {
       return Transition.Resolved;
     }
     return this.repeatDue(slot, ts, p);
+  }
+
+  /** After Rearmed (the old episode reported resolved): a new episode fires at once at `ts`. */
+  refire(slot: number, tier: number, ts: number, magnitude: number): void {
+    this.tier[slot] = tier;
+    this.activeAt[slot] = ts;
+    this.peak[slot] = magnitude;
+    this.breachRun[slot] = 1;
+    this.clearRun[slot] = 0;
+    this.fire(slot, ts);
   }
 
   /** Ends a firing or pending episode from outside (series evicted as stale). */

@@ -25,6 +25,7 @@ export class RuleParams implements LifecycleParams {
   readonly keepFiringFor: HoldParams;
   readonly repeatMs: number;
   readonly memory: number;
+  readonly rearm: number;
   readonly likelihood: LikelihoodParams | null;
   readonly seasonality: SeasonalParams | null;
   private readonly matcher: (name: string, labels: Readonly<Record<string, string>>) => boolean;
@@ -44,6 +45,7 @@ export class RuleParams implements LifecycleParams {
     this.keepFiringFor = holdParams(rule.keepFiringFor);
     this.repeatMs = rule.repeatMs;
     this.memory = rule.memory;
+    this.rearm = rule.rearm;
     const l = rule.likelihood;
     this.likelihood = l === null ? null : { shortAlpha: 2 / (l.window + 1), memory: l.memory, threshold: normalQuantile(l.probability), minSamples: l.minSamples };
     this.seasonality = rule.seasonality;

@@ -90,6 +90,11 @@ export interface Rule {
   readonly baseline: Baseline;
   readonly for: Hold;
   readonly keepFiringFor: Hold;
+  /**
+   * While keep_firing_for holds a cleared alert, a breach of at least this × the episode's peak
+   * |z| resolves it and fires a new one (a real incident right after a false alarm pages). 0 = never.
+   */
+  readonly rearm: number;
   /** Re-send a firing alert after this long (ms of sample time); 0 = never. */
   readonly repeatMs: number;
   /** Extra labels put on every alert of this rule (team, service). */

@@ -10,8 +10,11 @@ import { DEAD_LETTER_REASONS } from '../codec/dead-letter.js';
 import type { BatchResult } from '../engine/batch-result.js';
 import type { Metrics } from '../observe/metrics.js';
 
-/** Transitions that send no event: counted here from the result (the ones that do are counted per event). */
-const SILENT_TRANSITIONS = [Transition.Pending, Transition.HeldBack] as const;
+/**
+ * Transitions counted from the result: those that send no event, and a re-arm (whose resolved and
+ * fired events are counted per event as well). The others are counted per event.
+ */
+const COUNTED_TRANSITIONS = [Transition.Pending, Transition.HeldBack, Transition.Rearmed] as const;
 
 export interface BatchContext {
   readonly rules: readonly Rule[];
@@ -40,7 +43,7 @@ export function recordBatch(m: Metrics, r: BatchResult, c: BatchContext): void {
     m.sampleToAlertLatency.observe(Math.max(0, c.ackedAt - event.ts) / 1000);
   }
   for (let rule = 0; rule < c.rules.length; rule++) {
-    for (const t of SILENT_TRANSITIONS) {
+    for (const t of COUNTED_TRANSITIONS) {
       const n = r.transitionCount(rule, t);
       if (n > 0) m.transitions.labels(c.rules[rule]!.name, TRANSITION_NAMES[t]).inc(n);
     }

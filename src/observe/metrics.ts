@@ -111,7 +111,7 @@ export function createMetrics(): Metrics {
     }),
     transitions: new Counter({
       name: 'sigmawatch_transitions_total',
-      help: 'Alert lifecycle transitions, by rule and reason (pending, held_back, fired, repeat, severity_changed, resolved).',
+      help: 'Alert lifecycle transitions, by rule and reason (pending, held_back, fired, repeat, severity_changed, resolved, rearmed).',
       labelNames: ['rule', 'reason'] as const,
       registers,
     }),

@@ -42,6 +42,7 @@ test('defaults load from config/default.yaml', () => {
       baseline: 'include',
       for: {samples: 0},
       keepFiringFor: {samples: 100},
+      rearm: 2,
       repeatMs: 0,
       labels: {},
       annotations: {},

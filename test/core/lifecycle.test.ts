@@ -67,3 +67,20 @@ test('startsAt is when the episode became pending; forceResolve ends a firing al
   assert.equal(lc.forceResolve(1), Transition.Resolved);
   assert.equal(lc.forceResolve(1), Transition.None);
 });
+
+test('re-arm: during the keep_firing_for hold, a breach of rearm × the peak resolves the episode and fires a new one; a smaller one does not', () => {
+  const lc = new AlertLifecycle(1);
+  lc.reset(0);
+  const p: LifecycleParams = { for: { samples: 1, ms: 0 }, keepFiringFor: { samples: 10, ms: 0 }, repeatMs: 0, rearm: 2 };
+  const at = (i: number) => i * 60_000;
+  assert.equal(lc.step(0, 0, at(0), p, 7), Transition.Fired);
+  assert.equal(lc.step(0, -1, at(1), p), Transition.None, 'held');
+  assert.equal(lc.step(0, 0, at(2), p, 13), Transition.None, 'below 2 × 7: the same episode');
+  assert.equal(lc.step(0, -1, at(3), p), Transition.None);
+  assert.equal(lc.step(0, 0, at(4), p, 20), Transition.None, 'the peak is 13 now: 20 < 2 × 13');
+  lc.step(0, -1, at(5), p);
+  assert.equal(lc.step(0, 0, at(6), p, 60), Transition.Rearmed, '60 ≥ 2 × 20, after a clear sample');
+  lc.refire(0, 0, at(6), 60);
+  assert.equal(lc.activeAt[0], at(6), 'a new episode: a new startsAt, so a new alert id');
+  assert.equal(lc.step(0, 0, at(7), p, 200), Transition.None, 'still breaching: no clear sample in between');
+});

@@ -133,7 +133,8 @@ test('multi-point records are scored point by point', async (t) => {
 test('an alert storm larger than one produce request (3,000 series firing at once) is published whole', async (t) => {
   const names = freshNames('worker-storm');
   await ensureTopic(names.metrics, 1);
-  const { stop } = await startWorker(testConfig(names, 1));
+  // Eleven samples then a spike: scored from the tenth sample on (the default min_samples is 30).
+  const { stop } = await startWorker(testConfig(names, 1, { 'rules[0].min_samples': 10 }));
   t.after(stop);
   const alerts = await alertReader(names.alerts).start();
   t.after(() => alerts.close());

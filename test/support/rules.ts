@@ -19,6 +19,7 @@ export function makeRule(overrides: Partial<Rule> = {}): Rule {
     for: { samples: 0 },
     keepFiringFor: { samples: 0 },
     repeatMs: 0,
+    rearm: 0,
     labels: {},
     annotations: {},
     ...overrides,
