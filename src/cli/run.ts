@@ -1,8 +1,9 @@
 /**
  * `sigmawatch run [--config FILE] [--set key=value]...` — the worker process.
  *
- * Start-up: validate the configuration (exit 2 on any problem, naming the key), find the brokers
- * (KAFKA_BROKERS / kafka.brokers, else the local harness broker), serve /metrics /healthz /readyz,
+ * Start-up: validate the configuration (exit 2 on any problem, naming the key), take the brokers
+ * from KAFKA_BROKERS / kafka.brokers (or, with --local-broker only, the local development broker),
+ * serve /metrics /healthz /readyz,
  * join the consumer group. SIGTERM / SIGINT: stop fetching, finish the batch in hand, produce,
  * commit, leave the group, exit 0 — or exit 1 if that takes longer than shutdown.deadline.
  */
@@ -12,7 +13,7 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { Worker } from '../kafka/worker.js';
-import { CONFIG_OPTIONS, loadConfigFromFlags, parse, reportError } from './args.js';
+import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
 
 const USAGE = `Usage: sigmawatch run [--config FILE] [--set key=value]...
 
@@ -23,22 +24,30 @@ Run N of them with the same kafka.group_id to share the partitions.
 Options:
   -c, --config FILE    configuration file (YAML), layered over config/default.yaml
       --set KEY=VALUE  override one key, e.g. --set http.port=9465 (repeatable)
+      --local-broker   no brokers configured: use the local development broker of
+                       'sigmawatch broker start', or start one for this process
   -h, --help           this text
 
-Brokers: KAFKA_BROKERS or kafka.brokers; when neither is set, the local broker of
-'sigmawatch broker start' is used, or one is started for this process.
+Brokers: KAFKA_BROKERS or kafka.brokers. Without either, run refuses to start (exit 2) unless
+--local-broker asks for the development broker.
 Exit codes: 0 after a clean shutdown, 1 on a runtime failure (including a consumer that crashed
 and will not restart), 2 on a usage or configuration error.`;
 
 export async function runCommand(args: string[]): Promise<number> {
   let config: Config;
+  let localBroker: boolean;
   try {
-    const { values } = parse(args, CONFIG_OPTIONS);
+    const { values } = parse(args, { ...CONFIG_OPTIONS, 'local-broker': { type: 'boolean' } });
     if (values.help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
     config = loadConfigFromFlags(values);
+    localBroker = values['local-broker'] === true;
+    if (!localBroker && config.kafka.brokers.length === 0) {
+      // Starting a development broker by surprise (or failing to find its pom in an image) helps nobody.
+      throw new UsageError('no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker');
+    }
   } catch (e) {
     return reportError(e, 'run');
   }

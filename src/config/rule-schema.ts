@@ -1,6 +1,6 @@
 /**
  * One rule as written in YAML (snake_case, every key but `name` optional) → the core's `Rule`
- * (defaults filled, matchers compiled, durations in ms). See REFERENCE.md for the keys.
+ * (defaults filled, matchers compiled, durations in ms). The keys: README.md, "Configuration reference".
  */
 
 import {z} from 'zod';

@@ -1,7 +1,7 @@
 /**
  * The validated configuration as the program sees it: camelCase, durations in ms, rules compiled
  * into the core's `Rule`. Deeply frozen. YAML keys are snake_case (`session_timeout_ms` →
- * `sessionTimeoutMs`, `idle_timeout: 1h` → `idleTimeoutMs: 3600000`); see REFERENCE.md.
+ * `sessionTimeoutMs`, `idle_timeout: 1h` → `idleTimeoutMs: 3600000`); see README.md, "Configuration reference".
  */
 
 import type {Rule} from '../core/rule.js';

@@ -33,14 +33,16 @@ export function recordBatch(m: Metrics, r: BatchResult, c: BatchContext): void {
   const refused = r.outcomes[Outcome.Refused];
   if (refused > 0) m.refusedSeries.inc(refused);
   if (r.evicted > 0) m.evictedSeries.inc(r.evicted);
-  for (const { event, rule, flap } of r.alerts) {
+  for (const { event, rule, flap, firedAt } of r.alerts) {
     const name = c.rules[rule]!.name;
     m.alerts.labels(name, event.severity, event.status).inc();
     m.transitions.labels(name, event.reason === 'stale' ? 'resolved' : event.reason!).inc();
     if (event.reason === 'fired') m.alertsFiring.labels(name).inc();
     if (event.status === 'resolved') m.alertsFiring.labels(name).dec();
     if (flap) m.flaps.labels(name).inc();
-    m.sampleToAlertLatency.observe(Math.max(0, c.ackedAt - event.ts) / 1000);
+    if (event.status === 'resolved') m.alertDuration.labels(name).observe((event.ts - firedAt) / 1000);
+    if (c.ackedAt >= event.ts) m.sampleToAlertLatency.observe((c.ackedAt - event.ts) / 1000);
+    else m.samplesAhead.inc();
   }
   for (let rule = 0; rule < c.rules.length; rule++) {
     for (const t of COUNTED_TRANSITIONS) {

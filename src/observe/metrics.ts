@@ -32,6 +32,9 @@ const BATCH_DURATION_BUCKETS = [
 ];
 
 /** Sample timestamp → broker ack: milliseconds when keeping up, up to a minute when lagging. */
+/** Firing to resolved: a flap takes minutes, an incident hours, a stuck alert days. */
+const ALERT_DURATION_BUCKETS = [60, 300, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200, 604_800];
+
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export interface Metrics {
@@ -61,10 +64,14 @@ export interface Metrics {
   readonly batchDuration: Histogram;
   /**
    * `sigmawatch_sample_to_alert_latency_seconds`: wall time from a sample's timestamp to the broker
-   * ack of the alert it caused. Clock skew between producer and worker can make this negative:
-   * clamp to 0 before observing.
+   * ack of the alert it caused. A sample stamped ahead of the worker's clock (producer clock skew)
+   * is not observed here (a clamped 0 would read as instant alerts) but counted in `samplesAhead`.
    */
   readonly sampleToAlertLatency: Histogram;
+  /** `sigmawatch_alert_samples_ahead_total`: alerts whose sample time was ahead of the worker's clock. */
+  readonly samplesAhead: Counter;
+  /** `sigmawatch_alert_duration_seconds{rule}`: sample time from firing to resolution, per resolved alert. */
+  readonly alertDuration: Histogram<'rule'>;
   /** `sigmawatch_consumer_lag{topic,partition}`: high watermark minus next offset, in messages. */
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   /** `sigmawatch_rebalances_total`: consumer-group rebalances this worker went through. */
@@ -153,6 +160,18 @@ export function createMetrics(): Metrics {
       name: 'sigmawatch_sample_to_alert_latency_seconds',
       help: "Wall time from a sample's timestamp to the broker's acknowledgement of the alert it caused.",
       buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    samplesAhead: new Counter({
+      name: 'sigmawatch_alert_samples_ahead_total',
+      help: "Alerts whose sample timestamp was ahead of the worker's clock (producer clock skew); left out of the latency histogram.",
+      registers,
+    }),
+    alertDuration: new Histogram({
+      name: 'sigmawatch_alert_duration_seconds',
+      help: 'Sample time from an alert firing to its resolution, by rule (short ones are flaps).',
+      labelNames: ['rule'] as const,
+      buckets: ALERT_DURATION_BUCKETS,
       registers,
     }),
     consumerLag: new Gauge({

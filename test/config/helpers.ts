@@ -1,12 +1,13 @@
 /** Shared by the config tests: temporary YAML files and a way to catch a ConfigError's lines. */
 
 import assert from 'node:assert/strict';
-import {mkdtempSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {ConfigError, loadConfig, type LoadConfigOptions} from '../../src/config/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sigmawatch-config-'));
+process.on('exit', () => rmSync(dir, {recursive: true, force: true}));
 let n = 0;
 
 /** Writes `text` to a fresh file and returns its path. */

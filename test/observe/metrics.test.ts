@@ -19,6 +19,8 @@ const NAMES = [
   'sigmawatch_consumer_lag',
   'sigmawatch_rebalances_total',
   'sigmawatch_assigned_partitions',
+  'sigmawatch_alert_samples_ahead_total',
+  'sigmawatch_alert_duration_seconds',
 ];
 
 /** The `# HELP` line of a family (prom-client keeps `_total` in counter family names). */

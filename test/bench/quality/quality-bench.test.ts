@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ const SYNTHETIC = fileURLToPath(new URL('../../../../bench/data/synthetic/', imp
 const PICK = ['withAnomaly/isolated_spikes.csv', 'withAnomaly/level_shift.csv', 'noAnomaly/daily_seasonal.csv'];
 
 const tmp = mkdtempSync(join(tmpdir(), 'sigmawatch-quality-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 /** A corpus of three synthetic files (NAB layout), so each run takes a fraction of a second. */
 const CORPUS = (() => {

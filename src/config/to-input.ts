@@ -1,0 +1,68 @@
+/**
+ * The inverse of the schema's transforms: a `Config` back to what a configuration file says
+ * (snake_case keys, durations as duration strings, rules as rules are written). `sigmawatch config`
+ * prints this, so its output is itself a configuration that `--config` accepts and that loads to the
+ * same `Config` (a test holds the two to it).
+ */
+import type {Hold, LabelMatcher, Rule} from '../core/rule.js';
+import {formatDuration} from './duration.js';
+import type {Config} from './types.js';
+
+export function configToInput(c: Config): Record<string, unknown> {
+  const k = c.kafka;
+  return {
+    kafka: {
+      brokers: [...k.brokers],
+      client_id: k.clientId,
+      group_id: k.groupId,
+      topics: {metrics: k.topics.metrics, alerts: k.topics.alerts, dead_letter: k.topics.deadLetter},
+      create_topics: k.createTopics,
+      partitions: k.partitions,
+      replication_factor: k.replicationFactor,
+      session_timeout_ms: k.sessionTimeoutMs,
+      heartbeat_interval_ms: k.heartbeatIntervalMs,
+      ssl: typeof k.ssl === 'boolean' ? k.ssl : {...k.ssl, reject_unauthorized: k.ssl.rejectUnauthorized, rejectUnauthorized: undefined},
+      sasl: k.sasl === null ? {mechanism: 'none'} : {...k.sasl},
+    },
+    alerts: {format: c.alerts.format, flap_window: formatDuration(c.alerts.flapWindowMs)},
+    store: {max_series: c.store.maxSeries, idle_timeout: formatDuration(c.store.idleTimeoutMs), initial_capacity: c.store.initialCapacity},
+    http: {...c.http},
+    log: {...c.log},
+    shutdown: {deadline: formatDuration(c.shutdown.deadlineMs)},
+    rules: c.rules.map(ruleToInput),
+  };
+}
+
+function ruleToInput(r: Rule): Record<string, unknown> {
+  return {
+    name: r.name,
+    match: r.matchers.length === 0 ? {} : {selector: selectorOf(r.matchers)},
+    memory: r.memory,
+    window: r.window,
+    short_window: r.shortWindow,
+    min_samples: r.minSamples,
+    severities: r.tiers.map((t) => ({...t})),
+    direction: r.direction,
+    std_floor: {...r.stdFloor},
+    multi_window: r.multiWindow,
+    baseline: r.baseline,
+    likelihood: r.likelihood === null ? false : {window: r.likelihood.window, probability: r.likelihood.probability, memory: r.likelihood.memory, min_samples: r.likelihood.minSamples},
+    seasonality: r.seasonality === null ? false : {...r.seasonality},
+    for: holdToInput(r.for),
+    keep_firing_for: holdToInput(r.keepFiringFor),
+    rearm: r.rearm,
+    repeat: r.repeatMs === 0 ? 0 : formatDuration(r.repeatMs),
+    labels: {...r.labels},
+    annotations: {...r.annotations},
+  };
+}
+
+function holdToInput(h: Hold): number | string {
+  return 'samples' in h ? h.samples : formatDuration(h.ms);
+}
+
+/** `{__name__="up",env=~"prod|stage"}`: every matcher, values escaped as the selector parser reads them. */
+function selectorOf(matchers: readonly LabelMatcher[]): string {
+  const escape = (v: string) => v.replace(/[\\"\n]/g, (ch) => (ch === '\n' ? '\\n' : `\\${ch}`));
+  return `{${matchers.map((m) => `${m.label}${m.op}"${escape(m.value)}"`).join(',')}}`;
+}
