@@ -264,8 +264,8 @@ export class Detector {
     if (season !== null) {
       const sp = this.seasonal!;
       const profile = this.profile;
-      if (sp.covers(slot, ts) && sp.residualCount[slot] >= rule.minSamples && sp.expected(slot, ts, profile)) {
-        if (sp.residualVariance[slot] < season.explains * base[2]) {
+      if (sp.covers(slot, ts) && sp.residual.count[slot] >= rule.minSamples && sp.expected(slot, ts, profile)) {
+        if (sp.residual.variance[slot] < season.explains * base[2]) {
           base[1] = profile[0];
           base[2] = profile[1];
           base[3] = SEASON_BASELINE;

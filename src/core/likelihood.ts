@@ -11,6 +11,7 @@
  * normal quantile of the rule's tail probability, computed once per rule (`normalQuantile`).
  */
 import { grow } from './slab.js';
+import { LongMemory } from './long-memory.js';
 
 export interface LikelihoodParams {
   /** Weight of the newest score in the short average (2 / (window + 1)). */
@@ -27,34 +28,26 @@ export class AnomalyLikelihood {
   capacity: number;
   /** Short average of the score. */
   average: Float64Array;
-  /** Long-run mean and variance of that average, and how many samples they hold (capped). */
-  mean: Float64Array;
-  variance: Float64Array;
-  count: Float64Array;
+  /** The long-run distribution of that average. */
+  readonly distribution: LongMemory;
 
   constructor(capacity: number) {
     this.capacity = capacity;
     this.average = new Float64Array(capacity);
-    this.mean = new Float64Array(capacity);
-    this.variance = new Float64Array(capacity);
-    this.count = new Float64Array(capacity);
+    this.distribution = new LongMemory(capacity);
   }
 
-  static readonly bytesPerSlot = 4 * 8;
+  static readonly bytesPerSlot = 8 + LongMemory.bytesPerSlot;
 
   grow(capacity: number): void {
     this.average = grow(this.average, capacity);
-    this.mean = grow(this.mean, capacity);
-    this.variance = grow(this.variance, capacity);
-    this.count = grow(this.count, capacity);
+    this.distribution.grow(capacity);
     this.capacity = capacity;
   }
 
   reset(slot: number): void {
     this.average[slot] = 0;
-    this.mean[slot] = 0;
-    this.variance[slot] = 0;
-    this.count[slot] = 0;
+    this.distribution.reset(slot);
   }
 
   /**
@@ -62,18 +55,13 @@ export class AnomalyLikelihood {
    * distribution learnt before it (then the average joins that distribution).
    */
   step(slot: number, score: number, p: LikelihoodParams): boolean {
-    let n = this.count[slot];
+    const dist = this.distribution;
+    const n = dist.count[slot];
     const average = n === 0 ? score : this.average[slot] + p.shortAlpha * (score - this.average[slot]);
     this.average[slot] = average;
-    const mean = this.mean[slot];
-    const variance = this.variance[slot];
-    const unlikely = n >= p.minSamples && (average - mean) * (average - mean) > p.threshold * p.threshold * variance && average > mean;
-    n = n + 1 > p.memory ? p.memory : n + 1;
-    this.count[slot] = n;
-    const alpha = 1 / n;
-    const d = average - mean;
-    this.mean[slot] = mean + alpha * d;
-    this.variance[slot] = (1 - alpha) * (variance + alpha * d * d);
+    const above = average - dist.mean(slot);
+    const unlikely = n >= p.minSamples && above > 0 && above * above > p.threshold * p.threshold * dist.variance[slot];
+    dist.push(slot, average, p.memory);
     return unlikely;
   }
 }

@@ -17,6 +17,16 @@ import { grow } from './slab.js';
 /** Re-centre the shift when (mean − K)² exceeds this many variances. */
 const DRIFT_RATIO = 16;
 
+/**
+ * One exponentially weighted step of a mean and a variance kept side by side at index i: the new
+ * value weighs `alpha` (1/n for equal weights). West's form, on the difference from the mean.
+ */
+export function weightedPush(mean: Float64Array, variance: Float64Array, i: number, x: number, alpha: number): void {
+  const d = x - mean[i];
+  mean[i] += alpha * d;
+  variance[i] = (1 - alpha) * (variance[i] + alpha * d * d);
+}
+
 export class LongMemory {
   capacity: number;
   /** The per-slot shift K, and the mean as an offset from it. */

@@ -11,6 +11,7 @@
  * baseline stands, so a series without seasonality loses nothing.
  */
 import { grow } from './slab.js';
+import { LongMemory, weightedPush } from './long-memory.js';
 
 const DAY_MS = 86_400_000;
 /** A bucket averages at least this many values, whatever `days` and the sampling rate say. */
@@ -40,10 +41,8 @@ export class SeasonalProfiles {
   since: Float64Array;
   /** The series' typical sampling interval (ms, exponentially weighted): how many values a bucket gets a day. */
   interval: Float64Array;
-  /** Exponentially weighted mean, variance and count of the residual. */
-  residualMean: Float64Array;
-  residualVariance: Float64Array;
-  residualCount: Float64Array;
+  /** Exponentially weighted statistics of the residual (value − profile), for the `explains` test. */
+  readonly residual: LongMemory;
 
   private readonly scratch = new Float64Array(2);
 
@@ -55,13 +54,11 @@ export class SeasonalProfiles {
     this.seen = new Uint8Array(capacity * buckets);
     this.since = new Float64Array(capacity);
     this.interval = new Float64Array(capacity);
-    this.residualMean = new Float64Array(capacity);
-    this.residualVariance = new Float64Array(capacity);
-    this.residualCount = new Float64Array(capacity);
+    this.residual = new LongMemory(capacity);
   }
 
   static bytesPerSlot(buckets: number): number {
-    return buckets * 17 + 5 * 8;
+    return buckets * 17 + 2 * 8 + LongMemory.bytesPerSlot;
   }
 
   grow(capacity: number): void {
@@ -70,9 +67,7 @@ export class SeasonalProfiles {
     this.seen = grow(this.seen, capacity * this.buckets);
     this.since = grow(this.since, capacity);
     this.interval = grow(this.interval, capacity);
-    this.residualMean = grow(this.residualMean, capacity);
-    this.residualVariance = grow(this.residualVariance, capacity);
-    this.residualCount = grow(this.residualCount, capacity);
+    this.residual.grow(capacity);
     this.capacity = capacity;
   }
 
@@ -83,9 +78,7 @@ export class SeasonalProfiles {
     this.seen.fill(0, base, base + this.buckets);
     this.since[slot] = NaN;
     this.interval[slot] = 0;
-    this.residualMean[slot] = 0;
-    this.residualVariance[slot] = 0;
-    this.residualCount[slot] = 0;
+    this.residual.reset(slot);
   }
 
   /** Whether the profile has had a full day to learn (every bucket had its chance). */
@@ -125,16 +118,7 @@ export class SeasonalProfiles {
     if (this.since[slot] !== this.since[slot]) this.since[slot] = ts;
     if (dt > 0 && dt < Infinity) this.interval[slot] = this.interval[slot] === 0 ? dt : this.interval[slot] + 0.01 * (dt - this.interval[slot]);
     const out = this.scratch;
-    if (this.expected(slot, ts, out)) {
-      const expected = out[0];
-      let n = this.residualCount[slot] + 1;
-      if (n > p.memory) n = p.memory;
-      this.residualCount[slot] = n;
-      const alpha = 1 / n;
-      const d = x - expected - this.residualMean[slot];
-      this.residualMean[slot] += alpha * d;
-      this.residualVariance[slot] = (1 - alpha) * (this.residualVariance[slot] + alpha * d * d);
-    }
+    if (this.expected(slot, ts, out)) this.residual.push(slot, x - out[0], p.memory);
     const B = this.buckets;
     const i = this.bucketOf(slot, ts);
     const n = this.seen[i] < 255 ? ++this.seen[i] : 255;
@@ -145,8 +129,6 @@ export class SeasonalProfiles {
     const perDay = this.interval[slot] > 0 ? DAY_MS / B / this.interval[slot] : 1;
     let alpha = 1 / Math.max(perDay * p.days, MIN_BUCKET_MEMORY);
     if (alpha < 1 / n) alpha = 1 / n;
-    const d = x - this.profile[i];
-    this.profile[i] += alpha * d;
-    this.spread[i] = (1 - alpha) * (this.spread[i] + alpha * d * d);
+    weightedPush(this.profile, this.spread, i, x, alpha);
   }
 }
