@@ -20,6 +20,7 @@ import { AnomalyLikelihood } from './likelihood.js';
 import { SeasonalProfiles } from './seasonal.js';
 import { Outcome } from './outcome.js';
 import { AlertQueue, AlertReason, BaselineKind, Trigger } from './alert-queue.js';
+import type { Snapshot, SnapshotReader } from './snapshot.js';
 
 /** Beyond this, squares overflow float64: such values are rejected, not silently turned into Infinity. */
 export const MAX_ABS_VALUE = 1e150;
@@ -291,6 +292,45 @@ export class Detector {
       }
       this.lifecycle.reset(slot);
       this.identities[slot] = undefined;
+    });
+  }
+
+  /**
+   * Adds everything detection depends on to `s`: the store (slabs and keys), the lifecycle, and
+   * the long memory, likelihood and daily profiles the rules keep. Call it between batches: alert
+   * facts not yet taken from the queue would be lost.
+   */
+  writeSnapshot(s: Snapshot): void {
+    if (this.alerts.count !== 0) throw new Error('a detector snapshot is taken between batches (the alert queue holds facts)');
+    const slots = this.store.slotsUsed;
+    this.store.writeSnapshot(s, 'store.');
+    this.lifecycle.writeSnapshot(s, 'lifecycle.', slots);
+    this.longMemory?.writeSnapshot(s, 'longMemory.', slots);
+    this.likelihood?.writeSnapshot(s, 'likelihood.', slots);
+    this.seasonal?.writeSnapshot(s, 'seasonal.', slots);
+  }
+
+  /**
+   * Loads what writeSnapshot wrote into this detector, which must be new and built from the same
+   * rules. Series identities are not in a snapshot: `identify` derives each from its key bytes
+   * (the core does not parse text).
+   */
+  readSnapshot(r: SnapshotReader, identify: (key: Uint8Array) => SeriesIdentity): void {
+    const store = this.store;
+    store.readSnapshot(r, 'store.');
+    if (this.lifecycle.capacity < store.capacity) {
+      this.lifecycle.grow(store.capacity);
+      this.longMemory?.grow(store.capacity);
+      this.likelihood?.grow(store.capacity);
+      this.seasonal?.grow(store.capacity);
+    }
+    const slots = store.slotsUsed;
+    this.lifecycle.readSnapshot(r, 'lifecycle.', slots);
+    this.longMemory?.readSnapshot(r, 'longMemory.');
+    this.likelihood?.readSnapshot(r, 'likelihood.');
+    this.seasonal?.readSnapshot(r, 'seasonal.');
+    store.forEach((slot) => {
+      this.identities[slot] = identify(store.keys.keyOf(slot));
     });
   }
 

@@ -11,6 +11,7 @@
  * normal quantile of the rule's tail probability, computed once per rule (`normalQuantile`).
  */
 import { grow } from './slab.js';
+import type { Snapshot, SnapshotReader } from './snapshot.js';
 import { LongMemory } from './long-memory.js';
 
 export interface LikelihoodParams {
@@ -48,6 +49,18 @@ export class AnomalyLikelihood {
   reset(slot: number): void {
     this.average[slot] = 0;
     this.distribution.reset(slot);
+  }
+
+  /** Adds the state of slots [0, slots) to `s` under `prefix`. */
+  writeSnapshot(s: Snapshot, prefix: string, slots: number): void {
+    s.add(`${prefix}average`, this.average.subarray(0, slots));
+    this.distribution.writeSnapshot(s, `${prefix}distribution.`, slots);
+  }
+
+  /** Loads what writeSnapshot wrote (this has grown to hold the slots). */
+  readSnapshot(r: SnapshotReader, prefix: string): void {
+    this.average.set(r.f64(`${prefix}average`));
+    this.distribution.readSnapshot(r, `${prefix}distribution.`);
   }
 
   /**

@@ -13,6 +13,9 @@
  * a two-pass (weighted) oracle.
  */
 import { grow } from './slab.js';
+import type { Snapshot, SnapshotReader } from './snapshot.js';
+
+const LONG_MEMORY_SLABS = ['shift', 'offset', 'variance', 'count'] as const;
 
 /** Re-centre the shift when (mean − K)² exceeds this many variances. */
 const DRIFT_RATIO = 16;
@@ -59,6 +62,16 @@ export class LongMemory {
     this.offset[slot] = 0;
     this.variance[slot] = 0;
     this.count[slot] = 0;
+  }
+
+  /** Adds the state of slots [0, slots) to `s` under `prefix`. */
+  writeSnapshot(s: Snapshot, prefix: string, slots: number): void {
+    for (const name of LONG_MEMORY_SLABS) s.add(prefix + name, this[name].subarray(0, slots));
+  }
+
+  /** Loads what writeSnapshot wrote (this has grown to hold the slots). */
+  readSnapshot(r: SnapshotReader, prefix: string): void {
+    for (const name of LONG_MEMORY_SLABS) this[name].set(r.f64(prefix + name));
   }
 
   mean(slot: number): number {

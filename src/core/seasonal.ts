@@ -11,11 +11,16 @@
  * baseline stands, so a series without seasonality loses nothing.
  */
 import { grow } from './slab.js';
+import type { Snapshot, SnapshotReader } from './snapshot.js';
 import { LongMemory, weightedPush } from './long-memory.js';
 
 const DAY_MS = 86_400_000;
 /** A bucket averages at least this many values, whatever `days` and the sampling rate say. */
 const MIN_BUCKET_MEMORY = 8;
+
+/** Slabs of `buckets` values a slot, and of one value a slot, as checkpoints write them. */
+const BUCKET_SLABS = ['profile', 'spread', 'seen'] as const;
+const SLOT_SLABS = ['since', 'interval'] as const;
 
 export interface SeasonalParams {
   /** Time-of-day buckets (the profile's resolution: 48 = half-hours). */
@@ -79,6 +84,23 @@ export class SeasonalProfiles {
     this.since[slot] = NaN;
     this.interval[slot] = 0;
     this.residual.reset(slot);
+  }
+
+  /** Adds the state of slots [0, slots) to `s` under `prefix` (the profiles: `buckets` values a slot). */
+  writeSnapshot(s: Snapshot, prefix: string, slots: number): void {
+    s.setMeta(prefix, { buckets: this.buckets });
+    for (const name of BUCKET_SLABS) s.add(prefix + name, this[name].subarray(0, slots * this.buckets));
+    for (const name of SLOT_SLABS) s.add(prefix + name, this[name].subarray(0, slots));
+    this.residual.writeSnapshot(s, `${prefix}residual.`, slots);
+  }
+
+  /** Loads what writeSnapshot wrote (this has grown to hold the slots; the bucket count must match). */
+  readSnapshot(r: SnapshotReader, prefix: string): void {
+    const meta = r.metaOf(prefix) as { buckets: number } | undefined;
+    if (meta?.buckets !== this.buckets) throw new Error(`snapshot's daily profiles have ${meta?.buckets} buckets, this one ${this.buckets}`);
+    for (const name of BUCKET_SLABS) this[name].set(r.get(prefix + name) as never);
+    for (const name of SLOT_SLABS) this[name].set(r.f64(prefix + name));
+    this.residual.readSnapshot(r, `${prefix}residual.`);
   }
 
   /** Whether the profile has had a full day to learn (every bucket had its chance). */

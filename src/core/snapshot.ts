@@ -3,6 +3,9 @@
  *
  *   "SGWS" | u32 header length | header JSON (kind, version, meta, sections) | padding to 8 |
  *   section bytes, each padded to 8 (so typed-array views of the payload stay aligned)
+ *
+ * Several components can share one snapshot (an engine's checkpoint): each names its sections and
+ * its meta entry with its own prefix (`store.ring`, `lifecycle.state`).
  */
 
 const MAGIC = 0x53574753; // "SGWS" little-endian
@@ -33,22 +36,32 @@ export class Snapshot {
   constructor(
     private readonly kind: string,
     private readonly version: number,
-    private readonly meta: Record<string, unknown>,
+    private readonly meta: Record<string, unknown> = {},
   ) {}
+
+  /** Sets one entry of the header's meta (a component's sizes, under its prefix). */
+  setMeta(name: string, value: unknown): void {
+    this.meta[name] = value;
+  }
 
   add(name: string, a: Typed): void {
     this.sections.push({ name, type: typeName(a), length: a.length });
     this.data.push(a);
   }
 
-  toBytes(): Uint8Array {
+  /**
+   * The snapshot's bytes, after `room` free bytes at the start (for an envelope such as a
+   * checkpoint header, so the payload is not copied again).
+   */
+  toBytes(room = 0): Uint8Array {
     const header = new TextEncoder().encode(
       JSON.stringify({ kind: this.kind, version: this.version, meta: this.meta, sections: this.sections }),
     );
     let size = pad8(8 + header.length);
     for (const a of this.data) size += pad8(a.byteLength);
-    const out = new Uint8Array(size);
-    const view = new DataView(out.buffer);
+    const whole = new Uint8Array(room + size);
+    const out = whole.subarray(room);
+    const view = new DataView(whole.buffer, room);
     view.setUint32(0, MAGIC, true);
     view.setUint32(4, header.length, true);
     out.set(header, 8);
@@ -57,7 +70,7 @@ export class Snapshot {
       out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o);
       o += pad8(a.byteLength);
     }
-    return out;
+    return whole;
   }
 }
 
@@ -93,6 +106,15 @@ export class SnapshotReader {
     if (o !== buf.length) throw new Error(`snapshot is truncated or has trailing bytes`);
   }
 
+  /** The meta entry a component wrote under `name` (see Snapshot.setMeta). */
+  metaOf(name: string): unknown {
+    return (this.meta as Record<string, unknown> | null)?.[name];
+  }
+
+  has(name: string): boolean {
+    return this.views.has(name);
+  }
+
   get(name: string): Typed {
     const a = this.views.get(name);
     if (!a) throw new Error(`snapshot has no section ${name}`);
@@ -101,6 +123,7 @@ export class SnapshotReader {
   f64 = (name: string) => this.get(name) as Float64Array;
   u32 = (name: string) => this.get(name) as Uint32Array;
   i32 = (name: string) => this.get(name) as Int32Array;
+  u16 = (name: string) => this.get(name) as Uint16Array;
   u8 = (name: string) => this.get(name) as Uint8Array;
 }
 

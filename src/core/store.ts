@@ -153,20 +153,47 @@ export class SeriesStore {
     this.capacity = capacity;
   }
 
+  /** Slots handed out so far: every slab beyond this holds nothing (a checkpoint writes [0, slotsUsed)). */
+  get slotsUsed(): number {
+    return this.fresh;
+  }
+
   /** Every slab and key, as bytes (a checkpoint). */
   snapshot(): Uint8Array {
-    const w = this.windows;
-    const s = new Snapshot('SeriesStore', 1, {
+    const s = new Snapshot('SeriesStore', 2);
+    this.writeSnapshot(s, '');
+    return s.toBytes();
+  }
+
+  static restore(bytes: Uint8Array): SeriesStore {
+    const r = new SnapshotReader(bytes, 'SeriesStore', 2);
+    const meta = r.metaOf('') as StoreMeta;
+    const store = new SeriesStore({ stride: meta.stride, maxSeries: meta.maxSeries, initialCapacity: meta.capacity, withShort: meta.withShort });
+    store.readSnapshot(r, '');
+    return store;
+  }
+
+  /**
+   * Adds the store's state to `s`, sections and meta named with `prefix`: the slabs of the slots
+   * handed out, the ring values each slot holds (count[slot] of them: the positions past it are
+   * never read), the free list and the keys.
+   */
+  writeSnapshot(s: Snapshot, prefix: string): void {
+    const meta: StoreMeta = {
       stride: this.stride,
       maxSeries: this.maxSeries,
       capacity: this.capacity,
       fresh: this.fresh,
       freeCount: this.freeCount,
       withShort: this.windows.withShort,
-    });
-    s.add('ring', w.ring.subarray(0, this.fresh * this.stride));
-    for (const name of SLOT_SLABS) s.add(name, slabOf(this, name).subarray(0, Math.min(this.fresh, slabOf(this, name).length)));
-    s.add('free', this.free.subarray(0, this.freeCount));
+    };
+    s.setMeta(prefix, meta);
+    s.add(`${prefix}ring`, this.heldRingValues());
+    for (const name of SLOT_SLABS) {
+      const slab = slabOf(this, name);
+      s.add(prefix + name, slab.subarray(0, Math.min(this.fresh, slab.length)));
+    }
+    s.add(`${prefix}free`, this.free.subarray(0, this.freeCount));
     const keyBytes: Uint8Array[] = [];
     const keyLengths = new Uint32Array(this.fresh);
     for (let slot = 0; slot < this.fresh; slot++) {
@@ -174,31 +201,80 @@ export class SeriesStore {
       keyBytes.push(this.keys.keyOf(slot));
       keyLengths[slot] = this.keys.lengthOf(slot);
     }
-    s.add('keyLengths', keyLengths);
-    s.add('keys', concat(keyBytes));
-    return s.toBytes();
+    s.add(`${prefix}keyLengths`, keyLengths);
+    s.add(`${prefix}keys`, concat(keyBytes));
   }
 
-  static restore(bytes: Uint8Array): SeriesStore {
-    const r = new SnapshotReader(bytes, 'SeriesStore', 1);
-    const meta = r.meta as { stride: number; maxSeries: number; capacity: number; fresh: number; freeCount: number; withShort: boolean };
-    const store = new SeriesStore({ stride: meta.stride, maxSeries: meta.maxSeries, initialCapacity: meta.capacity, withShort: meta.withShort });
-    store.windows.ring.set(r.f64('ring'));
-    for (const name of SLOT_SLABS) slabOf(store, name).set(r.get(name) as never);
-    store.free.set(r.i32('free'));
-    store.freeCount = meta.freeCount;
-    store.fresh = meta.fresh;
-    const keyLengths = r.u32('keyLengths');
-    const keys = r.u8('keys');
+  /**
+   * Loads what writeSnapshot wrote under `prefix` into this store, which must be empty and built
+   * alike (same stride, short windows or not). Throws when the snapshot does not fit it (more
+   * slots than maxSeries allows, another layout, sections of the wrong size).
+   */
+  readSnapshot(r: SnapshotReader, prefix: string): void {
+    const meta = r.metaOf(prefix) as StoreMeta | undefined;
+    if (meta === undefined) throw new Error(`snapshot has no store under "${prefix}"`);
+    if (this.fresh !== 0) throw new Error('a store snapshot loads into an empty store only');
+    if (meta.stride !== this.stride || meta.withShort !== this.windows.withShort) {
+      throw new Error(`snapshot's store has stride ${meta.stride} (short windows ${meta.withShort}), this one ${this.stride} (${this.windows.withShort})`);
+    }
+    if (meta.fresh > this.maxSeries) throw new Error(`snapshot's store holds ${meta.fresh} slots, more than max_series (${this.maxSeries})`);
+    const capacity = Math.min(this.maxSeries, Math.max(meta.capacity, meta.fresh));
+    if (capacity > this.capacity) this.grow(capacity);
+    for (const name of SLOT_SLABS) slabOf(this, name).set(r.get(prefix + name) as never);
+    this.placeRingValues(r.f64(`${prefix}ring`), meta.fresh);
+    this.free.set(r.i32(`${prefix}free`));
+    this.freeCount = meta.freeCount;
+    this.fresh = meta.fresh;
+    const keyLengths = r.u32(`${prefix}keyLengths`);
+    const keys = r.u8(`${prefix}keys`);
     let offset = 0;
     for (let slot = 0; slot < meta.fresh; slot++) {
       if (keyLengths[slot] === 0) continue;
       const end = offset + keyLengths[slot];
-      store.keys.insert(keys, offset, end, slot);
+      if (end > keys.length) throw new Error('snapshot\'s key lengths run past its key bytes');
+      this.keys.insert(keys, offset, end, slot);
       offset = end;
     }
-    return store;
   }
+
+  /** The first count[slot] ring values of every slot handed out, slot after slot. */
+  private heldRingValues(): Float64Array {
+    const { ring, count } = this.windows;
+    const stride = this.stride;
+    let n = 0;
+    for (let slot = 0; slot < this.fresh; slot++) n += count[slot];
+    const out = new Float64Array(n);
+    let o = 0;
+    for (let slot = 0; slot < this.fresh; slot++) {
+      const base = slot * stride;
+      for (let i = 0, c = count[slot]; i < c; i++) out[o++] = ring[base + i];
+    }
+    return out;
+  }
+
+  /** heldRingValues() back into the ring (count[] already loaded). */
+  private placeRingValues(values: Float64Array, slots: number): void {
+    const { ring, count } = this.windows;
+    const stride = this.stride;
+    let o = 0;
+    for (let slot = 0; slot < slots; slot++) {
+      const c = count[slot];
+      if (c > stride || o + c > values.length) throw new Error('snapshot\'s ring values do not match its counts');
+      ring.set(values.subarray(o, o + c), slot * stride);
+      o += c;
+    }
+    if (o !== values.length) throw new Error('snapshot\'s ring values do not match its counts');
+  }
+}
+
+/** What a store snapshot's meta says about it. */
+interface StoreMeta {
+  stride: number;
+  maxSeries: number;
+  capacity: number;
+  fresh: number;
+  freeCount: number;
+  withShort: boolean;
 }
 
 const SLOT_SLABS = [

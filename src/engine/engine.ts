@@ -18,6 +18,7 @@ import type { Rule } from '../core/rule.js';
 import { SampleBatch, decodeSamplesInto } from '../codec/samples.js';
 import { DecodeError } from '../codec/errors.js';
 import { seriesIdentityOf } from '../codec/series-id.js';
+import { Snapshot, SnapshotReader } from '../core/snapshot.js';
 import { AlertEventBuilder } from '../codec/alert-event-builder.js';
 import { DEAD_LETTER_REASON_INDEX, deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSource } from '../codec/dead-letter.js';
 import type { SourceRecord } from '../codec/source-record.js';
@@ -95,9 +96,11 @@ export class Engine {
 
   /**
    * Ends the batch: evicts idle series when due, builds the alert events, and returns the result
-   * (valid until the next begin()).
+   * (valid until the next begin()). With `emit` false the state moves on but the result holds no
+   * alert event and no dead letter: a replay, after a restore, of records whose output the
+   * partition's previous owner already sent.
    */
-  finish(): BatchResult {
+  finish(emit = true): BatchResult {
     const r = this.result;
     const idle = this.options.idleTimeoutMs;
     if (idle < Infinity && !(this.clock - this.lastEviction < this.evictEveryMs)) {
@@ -105,13 +108,14 @@ export class Engine {
       r.evicted += this.detector.evictIdle(this.clock, idle);
     }
     const q = this.detector.alerts;
-    for (let i = 0; i < q.count; i++) {
+    for (let i = 0; emit && i < q.count; i++) {
       const rule = q.rule[i];
       const flap = isResolution(q.reason[i]) && q.ts[i] - q.firedAt[i] < this.options.flapWindowMs;
       if (flap) r.flaps[rule]++;
       r.alerts.push({ event: this.builder.build(q, i), rule, firedAt: q.firedAt[i], flap });
     }
     q.clear();
+    if (!emit) r.deadLetters.length = 0;
     const t = this.detector.transitions;
     for (let i = 0; i < t.length; i++) r.transitions[i] += t[i];
     t.fill(0);
@@ -134,6 +138,31 @@ export class Engine {
     }
     this.result.outcomes[outcome]++;
     return outcome;
+  }
+
+  /**
+   * Everything the partition's detection depends on, as bytes (core/snapshot.ts), after `room`
+   * free bytes for an envelope (engine/checkpoint.ts): the detector's state and the partition's
+   * clock. Between batches only (after finish()).
+   */
+  snapshot(room = 0): Uint8Array {
+    const s = new Snapshot('Engine', 1);
+    s.add('engine.clock', Float64Array.of(this.clock, this.earliest, this.lastEviction));
+    this.detector.writeSnapshot(s);
+    return s.toBytes(room);
+  }
+
+  /**
+   * Loads a snapshot() into this engine, which must be new and built from the same rules; series
+   * identities are parsed again from the keys. Throws when the bytes do not fit.
+   */
+  restore(bytes: Uint8Array): void {
+    const r = new SnapshotReader(bytes, 'Engine', 1);
+    const clock = r.f64('engine.clock');
+    this.detector.readSnapshot(r, seriesIdentityOf);
+    this.clock = clock[0];
+    this.earliest = clock[1];
+    this.lastEviction = clock[2];
   }
 
   /** Sample time from the earliest sample to the latest (ms); 0 before two distinct times. */
