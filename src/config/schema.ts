@@ -5,11 +5,12 @@
 
 import {existsSync} from 'node:fs';
 import {z} from 'zod';
-import type {Config} from './types.js';
+import type {CheckpointInterval, Config} from './types.js';
 import {bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict} from './fields.js';
 import {rulesSchema} from './rule-schema.js';
 import {ALERT_FORMATS} from '../codec/alerts.js';
 import {isPlainObject} from './sources.js';
+import {DURATION_HELP, parseDuration} from './duration.js';
 
 const BROKER = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s,:[\]]+):\d{1,5}$/;
 const BROKER_HELP = 'a host:port string such as localhost:9092';
@@ -64,7 +65,10 @@ const kafka = strict(
     ),
     client_id: nonEmptyString(),
     group_id: nonEmptyString(),
-    topics: strict({metrics: topic(), alerts: topic(), dead_letter: topic()}, 'a map with metrics, alerts, dead_letter'),
+    topics: strict(
+      {metrics: topic(), alerts: topic(), dead_letter: topic(), changelog: z.union([z.literal(''), topic()], {error: `${TOPIC_HELP}, or '' for <metrics>.changelog`})},
+      'a map with metrics, alerts, dead_letter, changelog',
+    ),
     create_topics: bool(),
     partitions: int(1),
     replication_factor: int(1),
@@ -98,7 +102,12 @@ const kafka = strict(
     brokers: k.brokers,
     clientId: k.client_id,
     groupId: k.group_id,
-    topics: {metrics: k.topics.metrics, alerts: k.topics.alerts, deadLetter: k.topics.dead_letter},
+    topics: {
+      metrics: k.topics.metrics,
+      alerts: k.topics.alerts,
+      deadLetter: k.topics.dead_letter,
+      changelog: k.topics.changelog === '' ? `${k.topics.metrics}.changelog` : k.topics.changelog,
+    },
     createTopics: k.create_topics,
     partitions: k.partitions,
     replicationFactor: k.replication_factor,
@@ -137,9 +146,27 @@ const shutdown = strict({deadline: duration(false)}, 'a map (the shutdown sectio
   deadlineMs: s.deadline,
 }));
 
+const CHECKPOINT_INTERVAL_HELP = `a number of records (an integer ≥ 1) or ${DURATION_HELP}`;
+
+/** `checkpoint.interval`: 50000 → {records: 50000}; '60s' → {ms: 60000}. */
+const checkpointInterval = () =>
+  z.union([z.string(), z.number()], {error: CHECKPOINT_INTERVAL_HELP}).transform((value, ctx): CheckpointInterval => {
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return {records: value};
+    const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+    if (ms !== undefined && ms > 0) return {ms};
+    ctx.issues.push({code: 'custom', message: CHECKPOINT_INTERVAL_HELP, input: value});
+    return z.NEVER;
+  });
+
+/** Checkpoints of each partition's state on kafka.topics.changelog, restored on assignment. */
+const checkpoint = strict(
+  {enabled: bool(), interval: checkpointInterval(), restore_timeout: duration(false)},
+  'a map (the checkpoint section)',
+).transform((c) => ({enabled: c.enabled, interval: c.interval, restoreTimeoutMs: c.restore_timeout}));
+
 export const configSchema = strict(
-  {kafka, alerts, store, http, log, shutdown, rules: rulesSchema},
-  'a map of sections (kafka, alerts, store, http, log, shutdown, rules)',
+  {kafka, alerts, store, http, log, shutdown, checkpoint, rules: rulesSchema},
+  'a map of sections (kafka, alerts, store, http, log, shutdown, checkpoint, rules)',
 );
 
 /** The schema's output is exactly the public `Config` (checked here, at compile time). */

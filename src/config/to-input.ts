@@ -15,7 +15,7 @@ export function configToInput(c: Config): Record<string, unknown> {
       brokers: [...k.brokers],
       client_id: k.clientId,
       group_id: k.groupId,
-      topics: {metrics: k.topics.metrics, alerts: k.topics.alerts, dead_letter: k.topics.deadLetter},
+      topics: {metrics: k.topics.metrics, alerts: k.topics.alerts, dead_letter: k.topics.deadLetter, changelog: k.topics.changelog ?? `${k.topics.metrics}.changelog`},
       create_topics: k.createTopics,
       partitions: k.partitions,
       replication_factor: k.replicationFactor,
@@ -29,6 +29,11 @@ export function configToInput(c: Config): Record<string, unknown> {
     http: {...c.http},
     log: {...c.log},
     shutdown: {deadline: formatDuration(c.shutdown.deadlineMs)},
+    checkpoint: {
+      enabled: c.checkpoint.enabled,
+      interval: 'records' in c.checkpoint.interval ? c.checkpoint.interval.records : formatDuration(c.checkpoint.interval.ms),
+      restore_timeout: formatDuration(c.checkpoint.restoreTimeoutMs),
+    },
     rules: c.rules.map(ruleToInput),
   };
 }

@@ -14,6 +14,8 @@ export interface KafkaTopics {
   readonly metrics: string;
   readonly alerts: string;
   readonly deadLetter: string;
+  /** Compacted: each partition's latest checkpoint. The loader always sets it; absent (a Config built by hand) = `<metrics>.changelog`. */
+  readonly changelog?: string;
 }
 
 export interface KafkaConfig {
@@ -79,6 +81,18 @@ export interface ShutdownConfig {
   readonly deadlineMs: number;
 }
 
+/** How often a partition's state is checkpointed: every so many records, or so much wall time. */
+export type CheckpointInterval = {readonly records: number} | {readonly ms: number};
+
+export interface CheckpointConfig {
+  /** Write checkpoints and restore them on assignment; false = a moved partition learns from its data. */
+  readonly enabled: boolean;
+  /** After a commit, once this many records or this much time passed since the last checkpoint. */
+  readonly interval: CheckpointInterval;
+  /** Longest a partition's restore may take; then it learns from its data instead. */
+  readonly restoreTimeoutMs: number;
+}
+
 export interface Config {
   readonly kafka: KafkaConfig;
   readonly alerts: AlertsConfig;
@@ -86,6 +100,7 @@ export interface Config {
   readonly http: HttpConfig;
   readonly log: LogConfig;
   readonly shutdown: ShutdownConfig;
+  readonly checkpoint: CheckpointConfig;
   /** At least one; names are unique. */
   readonly rules: readonly Rule[];
 }

@@ -11,7 +11,7 @@ test('defaults load from config/default.yaml', () => {
     brokers: [],
     clientId: 'sigmawatch',
     groupId: 'sigmawatch',
-    topics: {metrics: 'sigmawatch.metrics', alerts: 'sigmawatch.alerts', deadLetter: 'sigmawatch.dead-letter'},
+    topics: {metrics: 'sigmawatch.metrics', alerts: 'sigmawatch.alerts', deadLetter: 'sigmawatch.dead-letter', changelog: 'sigmawatch.metrics.changelog'},
     createTopics: true,
     partitions: 6,
     replicationFactor: 1,
@@ -97,7 +97,7 @@ rules:
 `);
   const c = load({file});
   assert.deepEqual(c.kafka.brokers, ['a:9092', 'b:9092']);
-  assert.deepEqual(c.kafka.topics, {metrics: 'm', alerts: 'sigmawatch.alerts', deadLetter: 'sigmawatch.dead-letter'});
+  assert.deepEqual(c.kafka.topics, {metrics: 'm', alerts: 'sigmawatch.alerts', deadLetter: 'sigmawatch.dead-letter', changelog: 'm.changelog'});
   assert.equal(c.kafka.groupId, 'sigmawatch');
   assert.equal(c.http.port, 0);
   assert.equal(c.http.host, '127.0.0.1');
@@ -191,7 +191,7 @@ test('override values are copied, not frozen in place', () => {
 
 test('a map given by a flag merges into the map already there', () => {
   const c = load({overrides: {'kafka.topics': '{alerts: out}'}});
-  assert.deepEqual(c.kafka.topics, {metrics: 'sigmawatch.metrics', alerts: 'out', deadLetter: 'sigmawatch.dead-letter'});
+  assert.deepEqual(c.kafka.topics, {metrics: 'sigmawatch.metrics', alerts: 'out', deadLetter: 'sigmawatch.dead-letter', changelog: 'sigmawatch.metrics.changelog'});
 });
 
 test('config/example.yaml loads', () => {
