@@ -1,0 +1,109 @@
+/**
+ * Helpers of the deploy/ tests: render a kustomization with `kubectl kustomize`, run the other
+ * external tools (promtool), and find things in the rendered objects.
+ *
+ * The tools are required, not optional: a missing one FAILS the test with what to install.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+
+/** The repository root (this file runs as dist/test/deploy/support.js). */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const DEPLOY = join(ROOT, 'deploy');
+
+/** A Kubernetes object as rendered: only the fields every object has are typed. */
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  // Everything else is checked field by field by the tests.
+  [field: string]: any;
+}
+
+export interface ToolResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `cmd args` to completion (killed after `timeoutMs`), never rejecting on a non-zero exit.
+ * A command that is not installed rejects with `missing` as the message.
+ */
+export function runTool(cmd: string, args: readonly string[], missing: string, timeoutMs = 120_000): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        reject(new Error(`${cmd} is not installed: ${missing}`));
+        return;
+      }
+      if (error !== null && error.killed) {
+        reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms`));
+        return;
+      }
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const KUBECTL_MISSING =
+  'the deploy tests render the manifests with `kubectl kustomize` (kustomize v4 or later, kubectl 1.21+). ' +
+  "Install kubectl 1.21 or later (Debian's own kubernetes-client package is kubectl 1.20, whose kustomize v2 is too old).";
+
+let kubectlChecked: Promise<string> | undefined;
+
+/** Checks once that kubectl is there with kustomize v4+; resolves with its kustomize version. */
+export function requireKubectl(): Promise<string> {
+  kubectlChecked ??= (async () => {
+    const r = await runTool('kubectl', ['version', '--client', '-o', 'json'], KUBECTL_MISSING, 60_000);
+    if (r.code !== 0) throw new Error(`kubectl version --client failed (${r.code}): ${r.stderr.trim()}\n${KUBECTL_MISSING}`);
+    const info = JSON.parse(r.stdout) as { clientVersion?: { gitVersion?: string }; kustomizeVersion?: string };
+    const kustomize = info.kustomizeVersion ?? '';
+    const major = Number(/^v?(\d+)\./.exec(kustomize)?.[1] ?? NaN);
+    if (!(major >= 4)) {
+      throw new Error(`kubectl ${info.clientVersion?.gitVersion ?? '?'} embeds kustomize ${kustomize || 'v2 or older'}: ${KUBECTL_MISSING}`);
+    }
+    return kustomize;
+  })();
+  return kubectlChecked;
+}
+
+/** `kubectl kustomize DIR`, parsed: every rendered object. Throws with kustomize's message on failure. */
+export async function render(dir: string): Promise<K8sObject[]> {
+  await requireKubectl();
+  const r = await runTool('kubectl', ['kustomize', dir], KUBECTL_MISSING);
+  if (r.code !== 0) throw new Error(`kubectl kustomize ${dir} failed (${r.code}):\n${r.stderr}`);
+  const docs = parseAllDocuments(r.stdout);
+  const objects: K8sObject[] = [];
+  for (const doc of docs) {
+    if (doc.errors.length > 0) throw new Error(`kubectl kustomize ${dir} printed invalid YAML: ${doc.errors[0]!.message}`);
+    const value = doc.toJS() as K8sObject | null;
+    if (value !== null) objects.push(value);
+  }
+  return objects;
+}
+
+/** The one object of `kind` (and `name`, if given); fails when there is none or several. */
+export function one(objects: readonly K8sObject[], kind: string, name?: string): K8sObject {
+  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name === undefined ? '' : ` ${name}`}, found ${found.length}`);
+  return found[0]!;
+}
+
+/** A fresh temporary directory, removed when `t` ends. */
+export function tempDir(t: { after(fn: () => void): void }, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `sigmawatch-${prefix}-`));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Does the label selector `{matchLabels}` (or a Service's plain map) select `labels`? */
+export function selects(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (selector === undefined || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
