@@ -90,6 +90,8 @@ export class Detector {
   private readonly base = new Float64Array(4);
   /** The daily profile's [expected, variance] at a sample's time: filled by baseline(). */
   private readonly profile = new Float64Array(2);
+  /** The daily-profile bucket of the sample being observed (set by baseline() when the rule has seasonality). */
+  private bucket = 0;
   /** Which score made the sample being observed breach (for its alert's facts). */
   private trigger: Trigger = Trigger.None;
   /** Per slot: who the series is (set at admission, cleared at eviction). */
@@ -175,7 +177,8 @@ export class Detector {
       outcome = Outcome.Scored;
       z = zScore(x, base[1], base[2], rule.absFloor, rule.relFloor);
       const magnitude = directedMagnitude(z, rule.direction);
-      tier = this.confirmed(slot, rule, base, x, tierOf(magnitude, rule.thresholds));
+      tier = tierOf(magnitude, rule.thresholds);
+      if (tier !== CLEAR) tier = this.confirmed(slot, rule, base, x, tier);
       this.trigger = tier === CLEAR ? Trigger.None : Trigger.Z;
       // The likelihood learns from every scored sample, and fires on its own (its distribution
       // already knows what this series' normal runs of |z| look like).
@@ -214,7 +217,7 @@ export class Detector {
     if (!(rule.excludeAnomalies && tier !== CLEAR && lc.breachRun[slot] <= rule.window)) {
       w.push(slot, x);
       if (rule.memory > 0) this.longMemory!.push(slot, x, rule.memory);
-      if (rule.seasonality !== null) this.seasonal!.push(slot, ts, sinceLast, x, rule.seasonality);
+      if (rule.seasonality !== null) this.seasonal!.push(slot, this.bucket, ts, sinceLast, x, rule.seasonality);
     }
     return outcome;
   }
@@ -265,12 +268,13 @@ export class Detector {
     if (season !== null) {
       const sp = this.seasonal!;
       const profile = this.profile;
-      if (sp.covers(slot, ts) && sp.residual.count[slot] >= rule.minSamples && sp.expected(slot, ts, profile)) {
+      const bucket = (this.bucket = sp.bucketOf(slot, ts));
+      if (sp.covers(slot, ts) && sp.residual.count[slot] >= rule.minSamples && sp.expected(bucket, profile)) {
         if (sp.residual.variance[slot] < season.explains * base[2]) {
           base[1] = profile[0];
           base[2] = profile[1];
           base[3] = SEASON_BASELINE;
-        } else if (sp.valuesAt(slot, ts) >= CONFIRMING_BUCKET_VALUES) {
+        } else if (sp.valuesAt(bucket) >= CONFIRMING_BUCKET_VALUES) {
           base[3] = SEASON_CONFIRMS;
         }
       }

@@ -49,8 +49,6 @@ export class SeasonalProfiles {
   /** Exponentially weighted statistics of the residual (value − profile), for the `explains` test. */
   readonly residual: LongMemory;
 
-  private readonly scratch = new Float64Array(2);
-
   constructor(capacity: number, buckets: number) {
     this.capacity = capacity;
     this.buckets = buckets;
@@ -109,40 +107,41 @@ export class SeasonalProfiles {
   }
 
   /**
-   * The profile at time `ts` into out[0] (expected value) and out[1] (variance about it): the
-   * statistics of the sample's own time-of-day bucket; false when that bucket has seen nothing.
+   * The profile in bucket `i` (bucketOf) into out[0] (expected value) and out[1] (variance about
+   * it): the statistics of the sample's own time-of-day bucket; false when it has seen nothing.
    * (No interpolation between buckets: across a sharp daily edge it would expect a value the
    * series never takes.)
    */
-  expected(slot: number, ts: number, out: Float64Array): boolean {
-    const i = this.bucketOf(slot, ts);
+  expected(i: number, out: Float64Array): boolean {
     if (this.seen[i] === 0) return false;
     out[0] = this.profile[i];
     out[1] = this.spread[i];
     return true;
   }
 
-  /** How many values the bucket of `ts` has averaged (capped at 255). */
-  valuesAt(slot: number, ts: number): number {
-    return this.seen[this.bucketOf(slot, ts)];
+  /** How many values bucket `i` has averaged (capped at 255). */
+  valuesAt(i: number): number {
+    return this.seen[i];
   }
 
-  private bucketOf(slot: number, ts: number): number {
+  /** The index of the slot's time-of-day bucket at `ts`, for expected(), valuesAt() and push(). Once per sample. */
+  bucketOf(slot: number, ts: number): number {
     const B = this.buckets;
-    return slot * B + Math.floor((((ts % DAY_MS) + DAY_MS) % DAY_MS) * (B / DAY_MS));
+    // Sample times are positive Unix ms; the second remainder only guards a negative one.
+    let ofDay = ts % DAY_MS;
+    if (ofDay < 0) ofDay += DAY_MS;
+    return slot * B + Math.floor(ofDay * (B / DAY_MS));
   }
 
   /**
-   * Learns x at ts (`dt` after the series' previous sample; 0 or less when unknown): its residual
-   * against the profile as it was, then the profile's bucket.
+   * Learns x at ts, in bucket `i` (bucketOf), `dt` after the series' previous sample (not finite
+   * or ≤ 0 when unknown): its residual against the profile as it was, then the bucket.
    */
-  push(slot: number, ts: number, dt: number, x: number, p: SeasonalParams): void {
+  push(slot: number, i: number, ts: number, dt: number, x: number, p: SeasonalParams): void {
     if (this.since[slot] !== this.since[slot]) this.since[slot] = ts;
     if (dt > 0 && dt < Infinity) this.interval[slot] = this.interval[slot] === 0 ? dt : this.interval[slot] + 0.01 * (dt - this.interval[slot]);
-    const out = this.scratch;
-    if (this.expected(slot, ts, out)) this.residual.push(slot, x - out[0], p.memory);
+    if (this.seen[i] > 0) this.residual.push(slot, x - this.profile[i], p.memory);
     const B = this.buckets;
-    const i = this.bucketOf(slot, ts);
     const n = this.seen[i] < 255 ? ++this.seen[i] : 255;
     // A bucket gets (day / buckets) / interval values a day; each weighs 1/(that × days), so the
     // profile remembers about `days` days whatever the sampling rate, but never fewer than

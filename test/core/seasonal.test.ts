@@ -21,14 +21,14 @@ test('the profile is looked up by time of day, not by sample count: gaps and une
   while (ts < T0 + 5 * DAY) {
     // Uneven steps of 1–9 minutes, and a six-hour hole on day 2.
     if (!(ts > T0 + DAY + 3 * HOUR && ts < T0 + DAY + 9 * HOUR)) {
-      sp.push(1, ts, ts - last, shape(ts), PARAMS);
+      sp.push(1, sp.bucketOf(1, ts), ts, ts - last, shape(ts), PARAMS);
       last = ts;
     }
     ts += Math.round((1 + 8 * u()) * 60_000);
   }
   const out = new Float64Array(2);
   for (const hour of [0, 5, 13, 23]) {
-    assert.ok(sp.expected(1, T0 + 7 * DAY + hour * HOUR + 17 * 60_000, out));
+    assert.ok(sp.expected(sp.bucketOf(1, T0 + 7 * DAY + hour * HOUR + 17 * 60_000), out));
     assert.ok(Math.abs(out[0]! - (100 + 10 * hour)) < 1e-9, `hour ${hour}: ${out[0]}`);
     assert.ok(out[1]! < 1e-9, 'a bucket whose values never vary has no spread');
   }
