@@ -34,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'test-rules': async () => (await import('./test-rules.js')).testRulesCommand,
   produce: async () => (await import('./produce.js')).produceCommand,
   config: async () => (await import('./config.js')).configCommand,
+  relay: async () => (await import('./relay.js')).relayCommand,
 };
 
 function version(): string {

@@ -146,6 +146,53 @@ const shutdown = strict({deadline: duration(false)}, 'a map (the shutdown sectio
   deadlineMs: s.deadline,
 }));
 
+const URL_HELP = 'an http(s) URL such as http://alertmanager:9093';
+
+/** An http(s) URL. Credentials are refused: the URL shows up in logs and metric labels. */
+const httpUrl = (allowEmpty: boolean) =>
+  z.string({error: URL_HELP}).superRefine((text, ctx) => {
+    if (allowEmpty && text === '') return;
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) sentence(ctx, [], mustBe(URL_HELP, text));
+    else if (url.username !== '' || url.password !== '') sentence(ctx, [], 'must not carry credentials (user:password@): they would be logged');
+  });
+
+/** `sigmawatch relay`: alert events to Alertmanager (API v2), Prometheus's sending contract. */
+const relay = strict(
+  {
+    alertmanagers: z.preprocess(
+      (v) => (typeof v === 'string' ? splitList(v) : v),
+      z.array(httpUrl(false), {error: 'a list of Alertmanager URLs, or one comma-separated string'}),
+    ),
+    group_id: nonEmptyString(),
+    resend_interval: duration(false),
+    resolved_retention: duration(false),
+    firing_timeout: duration(true),
+    batch_size: int(1, 256),
+    queue_capacity: int(1),
+    timeout: duration(false),
+    generator_url: httpUrl(true),
+    http_port: int(0, 65535),
+  },
+  'a map (the relay section)',
+).transform((r) => ({
+  alertmanagers: r.alertmanagers,
+  groupId: r.group_id,
+  resendIntervalMs: r.resend_interval,
+  resolvedRetentionMs: r.resolved_retention,
+  firingTimeoutMs: r.firing_timeout,
+  batchSize: r.batch_size,
+  queueCapacity: r.queue_capacity,
+  timeoutMs: r.timeout,
+  generatorUrl: r.generator_url,
+  httpPort: r.http_port,
+}));
+
 const CHECKPOINT_INTERVAL_HELP = `a number of records (an integer ≥ 1) or ${DURATION_HELP}`;
 
 /** `checkpoint.interval`: 50000 → {records: 50000}; '60s' → {ms: 60000}. */
@@ -165,8 +212,8 @@ const checkpoint = strict(
 ).transform((c) => ({enabled: c.enabled, interval: c.interval, restoreTimeoutMs: c.restore_timeout}));
 
 export const configSchema = strict(
-  {kafka, alerts, store, http, log, shutdown, checkpoint, rules: rulesSchema},
-  'a map of sections (kafka, alerts, store, http, log, shutdown, checkpoint, rules)',
+  {kafka, alerts, store, http, log, shutdown, relay, checkpoint, rules: rulesSchema},
+  'a map of sections (kafka, alerts, store, http, log, shutdown, relay, checkpoint, rules)',
 );
 
 /** The schema's output is exactly the public `Config` (checked here, at compile time). */

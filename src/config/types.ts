@@ -81,6 +81,30 @@ export interface ShutdownConfig {
   readonly deadlineMs: number;
 }
 
+/** `sigmawatch relay`: alert events → Alertmanager API v2. */
+export interface RelayConfig {
+  /** Alertmanager base URLs; every alert goes to each. Empty: `relay` refuses to start. */
+  readonly alertmanagers: readonly string[];
+  /** The relay's own consumer group on the alerts topic. */
+  readonly groupId: string;
+  /** Firing alerts are re-sent this often, with endsAt = now + 4 × this. */
+  readonly resendIntervalMs: number;
+  /** Resolved alerts are re-sent for this long after they resolved. */
+  readonly resolvedRetentionMs: number;
+  /** A firing alert with no event for this long is dropped (Alertmanager then expires it); 0 = never. */
+  readonly firingTimeoutMs: number;
+  /** Alerts per POST, 1 to 256. */
+  readonly batchSize: number;
+  /** Alerts waiting per Alertmanager; beyond it the oldest are dropped (and counted). */
+  readonly queueCapacity: number;
+  /** Per request. */
+  readonly timeoutMs: number;
+  /** generatorURL = this + the URL-encoded series id; '' = none. */
+  readonly generatorUrl: string;
+  /** Port of the relay's /metrics /healthz /readyz (on http.host); 0 = none. */
+  readonly httpPort: number;
+}
+
 /** How often a partition's state is checkpointed: every so many records, or so much wall time. */
 export type CheckpointInterval = {readonly records: number} | {readonly ms: number};
 
@@ -101,6 +125,7 @@ export interface Config {
   readonly log: LogConfig;
   readonly shutdown: ShutdownConfig;
   readonly checkpoint: CheckpointConfig;
+  readonly relay: RelayConfig;
   /** At least one; names are unique. */
   readonly rules: readonly Rule[];
 }

@@ -1,0 +1,127 @@
+/**
+ * `sigmawatch relay [--config FILE] [--set key=value]...` — alert events to Alertmanager.
+ *
+ * Start-up: validate the configuration (exit 2 naming the key; `relay.alertmanagers` must list at
+ * least one URL), take the brokers as `run` does, serve /metrics /healthz /readyz on
+ * http.host:relay.http_port, join relay.group_id and rebuild the alerts from the topic.
+ * SIGTERM / SIGINT: leave the group, stop the senders, exit 0 — or 1 after shutdown.deadline.
+ */
+import { resolveBrokers } from '../broker/index.js';
+import { ConfigError, type Config } from '../config/index.js';
+import { createLogger, type Logger } from '../observe/logger.js';
+import { startHttpServer, type HttpServer } from '../observe/http.js';
+import { RelayService } from '../relay/service.js';
+import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
+
+const USAGE = `Usage: sigmawatch relay [--config FILE] [--set key=value]...
+
+Keeps Alertmanager's view of sigmawatch's alerts right (API v2): consumes kafka.topics.alerts in
+its own consumer group (relay.group_id), rebuilds the alerts that fire from the topic on start,
+sends every change at once and re-sends every firing alert each relay.resend_interval (endsAt =
+now + 4 x interval) and every resolved one for relay.resolved_retention, to each of
+relay.alertmanagers. Serves /metrics, /healthz, /readyz on http.host:relay.http_port.
+
+Options:
+  -c, --config FILE    configuration file (YAML), layered over config/default.yaml
+      --set KEY=VALUE  override one key, e.g. --set relay.alertmanagers=http://127.0.0.1:9093
+      --local-broker   no brokers configured: use the local development broker of
+                       'sigmawatch broker start', or start one for this process
+  -h, --help           this text
+
+Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on a usage or configuration error.`;
+
+export async function relayCommand(args: string[]): Promise<number> {
+  let config: Config;
+  try {
+    const { values } = parse(args, { ...CONFIG_OPTIONS, 'local-broker': { type: 'boolean' } });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    config = loadConfigFromFlags(values);
+    checkRelayConfig(config, values['local-broker'] === true);
+  } catch (e) {
+    return reportError(e, 'relay');
+  }
+  const logger = createLogger({ level: config.log.level, name: 'sigmawatch-relay' });
+  try {
+    return await runRelay(config, logger);
+  } catch (e) {
+    logger.fatal({ err: e }, 'relay failed');
+    return 1;
+  }
+}
+
+/** What only the relay needs of a configuration that is otherwise valid. */
+function checkRelayConfig(config: Config, localBroker: boolean): void {
+  if (config.relay.alertmanagers.length === 0) {
+    throw new ConfigError([{ source: 'config', path: ['relay', 'alertmanagers'], message: 'relay.alertmanagers must list at least one Alertmanager URL (e.g. --set relay.alertmanagers=http://127.0.0.1:9093), got [] (array)' }]);
+  }
+  if (!localBroker && config.kafka.brokers.length === 0) {
+    throw new UsageError('no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker');
+  }
+}
+
+async function runRelay(config: Config, logger: Logger): Promise<number> {
+  const brokers = await resolveBrokers(config.kafka.brokers, { log: (line) => logger.info(line) });
+  let fatal: () => void = () => {};
+  const crashed = new Promise<'crash'>((resolve) => (fatal = () => resolve('crash')));
+  const service = new RelayService({ config, brokers: brokers.brokers, logger, onFatal: () => fatal() });
+  let http: HttpServer | undefined;
+  if (config.relay.httpPort !== 0) {
+    http = await startHttpServer({ host: config.http.host, port: config.relay.httpPort, metrics: service.metrics.registry, health: () => service.health(), ready: () => service.ready(), logger });
+    logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
+  }
+  const stopRequested = onStopSignal(logger);
+  try {
+    await service.start();
+  } catch (e) {
+    // Nothing of a half-started relay may keep the process alive.
+    await service.stop();
+    await http?.close();
+    await brokers.stop();
+    throw e;
+  }
+  const signal = await Promise.race([stopRequested, crashed]);
+  logger.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
+  const finished = (async () => {
+    await service.stop();
+    await http?.close();
+    await brokers.stop();
+    return 'stopped' as const;
+  })();
+  if ((await withDeadline(finished, config.shutdown.deadlineMs)) === 'deadline') {
+    logger.error({ deadlineMs: config.shutdown.deadlineMs }, 'shutdown did not finish within the deadline; exiting anyway');
+    return 1;
+  }
+  logger.info('bye');
+  return signal === 'crash' ? 1 : 0;
+}
+
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'deadline'> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), ms)));
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The first SIGTERM or SIGINT stops; a repeated SIGTERM is ignored, a second Ctrl-C exits at once. */
+function onStopSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const handle = (signal: NodeJS.Signals): void => {
+      if (!received) {
+        received = true;
+        resolve(signal);
+      } else if (signal === 'SIGINT') {
+        logger.warn('second interrupt: exiting without finishing the shutdown');
+        process.exit(130);
+      }
+    };
+    process.on('SIGTERM', handle);
+    process.on('SIGINT', handle);
+  });
+}
