@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 
 const USAGE = `Usage: sigmawatch <command> [options]
 
-Stream-processing anomaly detector: rolling z-scores per series, alert events out.
+Stream-processing anomaly detector: per-series baselines and scores, alert events out.
 
 Commands:
   run          the worker: consume samples from Kafka, publish alert events
+  relay        deliver the alerts topic to Alertmanager (API v2), as Prometheus does
   replay       run the rules over CSV / NDJSON files, alerts as JSON lines (no Kafka)
   test-rules   rule unit tests from YAML files (expected alerts at given steps)
   produce      synthetic telemetry load generator (samples into the metrics topic)

@@ -6,7 +6,7 @@
  */
 import type {Hold, LabelMatcher, Rule} from '../core/rule.js';
 import {formatDuration} from './duration.js';
-import type {Config} from './types.js';
+import type {Config, RelayConfig} from './types.js';
 
 export function configToInput(c: Config): Record<string, unknown> {
   const k = c.kafka;
@@ -29,12 +29,28 @@ export function configToInput(c: Config): Record<string, unknown> {
     http: {...c.http},
     log: {...c.log},
     shutdown: {deadline: formatDuration(c.shutdown.deadlineMs)},
+    relay: relayToInput(c.relay),
     checkpoint: {
       enabled: c.checkpoint.enabled,
       interval: 'records' in c.checkpoint.interval ? c.checkpoint.interval.records : formatDuration(c.checkpoint.interval.ms),
       restore_timeout: formatDuration(c.checkpoint.restoreTimeoutMs),
     },
     rules: c.rules.map(ruleToInput),
+  };
+}
+
+function relayToInput(r: RelayConfig): Record<string, unknown> {
+  return {
+    alertmanagers: [...r.alertmanagers],
+    group_id: r.groupId,
+    resend_interval: formatDuration(r.resendIntervalMs),
+    resolved_retention: formatDuration(r.resolvedRetentionMs),
+    firing_timeout: r.firingTimeoutMs === 0 ? 0 : formatDuration(r.firingTimeoutMs),
+    batch_size: r.batchSize,
+    queue_capacity: r.queueCapacity,
+    timeout: formatDuration(r.timeoutMs),
+    generator_url: r.generatorUrl,
+    http_port: r.httpPort,
   };
 }
 

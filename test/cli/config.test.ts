@@ -29,6 +29,8 @@ test('what sigmawatch config prints is a configuration that loads to the same co
   writeFileSync(source, [
     `kafka: {brokers: [k1:9092, k2:9092], ssl: {ca: ${join(dir, 'ca.pem')}, reject_unauthorized: false}, sasl: {mechanism: scram-sha-512, username: svc}}`,
     'store: {idle_timeout: 90m}',
+    'relay: {alertmanagers: [http://am1:9093, http://am2:9093/prefix], resend_interval: 30s, firing_timeout: 2h, batch_size: 64, generator_url: "http://prom:9090/graph?g0.expr="}',
+    'checkpoint: {interval: 5000}',
     'rules:',
     '  - name: api',
     '    match: {name: http_requests_total, labels: {env: prod}, selector: \'{code=~"5..",path!="/health\\\\\\"x"}\'}',
