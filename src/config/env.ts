@@ -5,8 +5,8 @@
  *    sets kafka.session_timeout_ms, `SIGMAWATCH_RULES__0__Z=4` sets rules[0].z (in name order);
  * 3. the named ones: `SIGMAWATCH_KAFKA_BROKERS`, `SIGMAWATCH_GROUP_ID`, `SIGMAWATCH_LOG_LEVEL`,
  *    `SIGMAWATCH_HTTP_PORT`.
- * Values are read as YAML (`9000` is a number), except broker lists and the group id, which are
- * taken as text. An empty variable counts as unset. Other `SIGMAWATCH_*` names without `__` are
+ * Values are read as YAML (`9000` is a number), except broker lists, the group id and the SASL
+ * username and password, which are taken as text (a password `123456` or `a: b` is a password). An empty variable counts as unset. Other `SIGMAWATCH_*` names without `__` are
  * left alone: the prefix is shared with the rest of the program (SIGMAWATCH_CONFIG, harness knobs).
  */
 
@@ -14,6 +14,9 @@ import type {ConfigIssue, PathSegment} from './errors.js';
 import {parseScalar, setIn, type Provenance, type Tree} from './sources.js';
 
 const PREFIX = 'SIGMAWATCH_';
+
+/** Keys whose generic variables are text whatever they look like: credentials are never parsed. */
+const TEXT_KEYS: ReadonlySet<string> = new Set(['kafka.sasl.password', 'kafka.sasl.username']);
 
 interface Named {
   readonly path: readonly PathSegment[];
@@ -64,7 +67,7 @@ export function applyEnv(root: Tree, env: NodeJS.ProcessEnv, prov: Provenance, i
       issues.push({source: `env ${name}`, path: [], message: 'the name is not of the form SIGMAWATCH_<SECTION>__<KEY>[__<KEY>…]'});
       continue;
     }
-    set(name, path, env[name]!, false);
+    set(name, path, env[name]!, TEXT_KEYS.has(path.join('.')));
   }
 
   for (const [name, {path, text}] of Object.entries(NAMED_ENV)) {

@@ -204,3 +204,11 @@ test('config/example.yaml loads', () => {
   assert.deepEqual([c.rules[1]!.memory, c.rules[1]!.window, c.rules[1]!.seasonality], [0, 240, null]);
   assert.equal(c.rules[0]!.repeatMs, 3_600_000);
 });
+
+test('SASL credentials from the environment are text, whatever they look like (never parsed as YAML)', () => {
+  for (const password of ['123456', 'true', 'a: b', '[x', '#abc', ' padded ']) {
+    const c = load({env: {SIGMAWATCH_KAFKA__SASL__PASSWORD: password, SIGMAWATCH_KAFKA__SASL__USERNAME: '007', SIGMAWATCH_KAFKA__SASL__MECHANISM: 'plain'}});
+    assert.equal(c.kafka.sasl?.password, password);
+    assert.equal(c.kafka.sasl?.username, '007');
+  }
+});
