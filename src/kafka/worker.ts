@@ -8,8 +8,11 @@
  * may re-send alerts, which carry the same deterministic id.
  *
  * Per batch: fetch → engine (decode, score, lifecycle, dead letters) → publish → commit →
- * metrics from the batch result. Rebalances: one Engine per assigned partition; a partition that
- * is no longer assigned after a group join drops its state, a newly assigned one starts empty.
+ * metrics from the batch result → checkpoint when due. Rebalances: one Engine per assigned
+ * partition; a partition that is no longer assigned after a group join drops its state; a newly
+ * assigned one is restored from its latest checkpoint on the changelog (restorer.ts), then
+ * replays the records up to the committed offset without output, then goes live. Checkpoints are
+ * written every checkpoint.interval after a commit and on a graceful shutdown (checkpointer.ts).
  */
 import { Kafka, type Consumer, type Producer, type EachBatchPayload, type Message } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -23,6 +26,13 @@ import { recordBatch } from './batch-metrics.js';
 import { ensureTopics } from './topics.js';
 import { kafkaConnection } from './connection.js';
 import { chunkMessages } from './chunks.js';
+import { rulesFingerprint } from '../engine/fingerprint.js';
+import { PartitionState } from './partition-state.js';
+import { ensureChangelog } from './changelog-topic.js';
+import { ChangelogWriter } from './changelog-writer.js';
+import { Checkpointer } from './checkpointer.js';
+import { Restorer } from './restorer.js';
+import { checkpointMetrics } from './checkpoint-metrics.js';
 
 export interface WorkerOptions {
   readonly config: Config;
@@ -52,7 +62,13 @@ export class Worker {
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
-  private readonly partitions = new Map<string, Engine>();
+  /** Checkpoints have their own producer: a large one must not queue in front of alerts. Null when checkpoints are off. */
+  private readonly changelogProducer: Producer | null;
+  private readonly partitions = new Map<string, PartitionState>();
+  private restorer: Restorer | null = null;
+  private checkpointer: Checkpointer | null = null;
+  /** The batch being processed (kafkajs hands over one at a time): shutdown waits for it before the last checkpoints. */
+  private batchInHand: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly log: Logger;
   private joined = false;
@@ -90,6 +106,7 @@ export class Worker {
       allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
+    this.changelogProducer = options.config.checkpoint.enabled ? this.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 300 } }) : null;
   }
 
   /** Connects, makes sure the topics exist, joins the group and starts consuming. */
@@ -104,6 +121,7 @@ export class Worker {
         replicationFactor: k.replicationFactor,
       });
       if (created.length > 0) this.log.info({ topics: created }, 'created topics');
+      if (this.changelogProducer !== null) await this.prepareCheckpoints(await ensureChangelog(admin, { changelog: this.changelogTopic, metrics: k.topics.metrics, create: k.createTopics, replicationFactor: k.replicationFactor }, this.log));
     } finally {
       await admin.disconnect();
     }
@@ -120,17 +138,64 @@ export class Worker {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.onBatch(payload),
+      eachBatch: (payload) => (this.batchInHand = this.onBatch(payload)),
     });
-    this.log.info({ group: k.groupId, topic: k.topics.metrics, alerts: k.topics.alerts, brokers: this.options.brokers, rules: this.options.config.rules.map((r) => r.name) }, 'worker started');
+    this.log.info({ group: k.groupId, topic: k.topics.metrics, alerts: k.topics.alerts, changelog: this.changelogProducer === null ? null : this.changelogTopic, brokers: this.options.brokers, rules: this.options.config.rules.map((r) => r.name) }, 'worker started');
   }
 
-  /** Stops fetching, lets the batch in hand finish (produce, commit), leaves the group, disconnects. */
+  private get changelogTopic(): string {
+    const topics = this.options.config.kafka.topics;
+    return topics.changelog ?? `${topics.metrics}.changelog`;
+  }
+
+  /** The changelog writer, the checkpoint schedule and the restorer, once the changelog exists. */
+  private async prepareCheckpoints(changelogPartitions: number): Promise<void> {
+    const { config, metrics } = this.options;
+    const log = this.log.child({ component: 'checkpoints' });
+    const cm = checkpointMetrics(metrics.registry);
+    const fingerprint = rulesFingerprint(config.rules);
+    const producer = this.changelogProducer!;
+    await producer.connect();
+    const writer = new ChangelogWriter({ producer, topic: this.changelogTopic, changelogPartitions, group: config.kafka.groupId, log, metrics: cm, now: this.now });
+    this.checkpointer = new Checkpointer({ writer, interval: config.checkpoint.interval, fingerprint, metrics: cm, log, now: this.now });
+    this.restorer = new Restorer({
+      kafka: this.kafka,
+      consumer: this.consumer,
+      topic: config.kafka.topics.metrics,
+      group: config.kafka.groupId,
+      changelog: this.changelogTopic,
+      changelogPartitions,
+      timeoutMs: config.checkpoint.restoreTimeoutMs,
+      context: (partition) => ({ engineOptions: this.engineOptions(config.kafka.topics.metrics, partition), fingerprint, group: config.kafka.groupId, log }),
+      newEngine: (partition) => new Engine(this.engineOptions(config.kafka.topics.metrics, partition)),
+      install: (state) => this.partitions.set(state.key, state),
+      writer,
+      metrics: cm,
+      log,
+      now: this.now,
+    });
+  }
+
+  /**
+   * Stops fetching, lets the batch in hand finish (produce, commit), checkpoints every partition
+   * that moved since its last checkpoint (still a member of the group, so its successor reads the
+   * final one), leaves the group, disconnects.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.checkpointer !== null) {
+      try {
+        this.consumer.pause([{ topic: this.options.config.kafka.topics.metrics }]);
+      } catch {
+        // Not running yet (stopped during start-up): nothing to pause.
+      }
+      await this.batchInHand.catch(() => undefined);
+      await this.checkpointer.flush(this.partitions.values(), this.options.config.shutdown.deadlineMs / 2);
+    }
     await this.consumer.disconnect();
     await this.producer.disconnect();
+    await this.changelogProducer?.disconnect();
     this.joined = false;
     this.log.info({ processed: Object.fromEntries(this.processed) }, 'worker stopped');
   }
@@ -138,7 +203,7 @@ export class Worker {
   /** Ready once joined to the group with at least one partition. */
   ready(): { ok: boolean; detail: object } {
     const ok = this.joined && this.assigned > 0 && !this.stopping;
-    return { ok, detail: { joined: this.joined, assignedPartitions: this.assigned, stopping: this.stopping } };
+    return { ok, detail: { joined: this.joined, assignedPartitions: this.assigned, restoringPartitions: this.restorer?.partitions() ?? [], stopping: this.stopping } };
   }
 
   health(): { ok: boolean; detail: object } {
@@ -148,58 +213,123 @@ export class Worker {
   /** Live series per partition (for tests and the demo). */
   seriesCount(): number {
     let n = 0;
-    for (const engine of this.partitions.values()) n += engine.seriesCount;
+    for (const p of this.partitions.values()) n += p.engine.seriesCount;
     return n;
   }
 
   private onJoin(assignment: Record<string, number[]>): void {
-    const keep = new Set<string>();
-    for (const [topic, parts] of Object.entries(assignment)) for (const p of parts) keep.add(`${topic}:${p}`);
-    for (const key of [...this.partitions.keys()]) {
-      if (!keep.has(key)) {
+    const topic = this.options.config.kafka.topics.metrics;
+    const assigned = new Set(assignment[topic] ?? []);
+    for (const [key, state] of this.partitions) {
+      if (!assigned.has(state.partition)) {
         this.partitions.delete(key);
-        this.options.metrics.activeSeries.remove(key.slice(key.lastIndexOf(':') + 1));
+        this.options.metrics.activeSeries.remove(String(state.partition));
+      } else if (state.next !== null) {
+        // Kept: carry on where the engine stands. kafkajs would restart at the committed offset,
+        // feeding the engine records it holds already (after a commit refused by the rebalance)
+        // or skipping the rest of a replay.
+        this.consumer.seek({ topic, partition: state.partition, offset: state.next.toString() });
       }
     }
+    const held = (p: number) => this.partitions.has(`${topic}:${p}`) || this.restorer?.holds(p) === true;
+    const added = [...assigned].filter((p) => !held(p));
+    const removed = (this.restorer?.partitions() ?? []).filter((p) => !assigned.has(p));
+    this.restorer?.onAssignment(added, removed);
     this.joined = true;
-    this.assigned = keep.size;
+    this.assigned = assigned.size;
     this.options.metrics.rebalances.inc();
-    this.options.metrics.assignedPartitions.set(keep.size);
+    this.options.metrics.assignedPartitions.set(assigned.size);
     this.log.info({ assignment }, 'joined group');
   }
 
-  private engineFor(topic: string, partition: number): Engine {
-    const key = `${topic}:${partition}`;
-    let engine = this.partitions.get(key);
-    if (engine === undefined) {
-      const { store, rules, alerts } = this.options.config;
-      engine = new Engine({
-        rules,
-        maxSeries: store.maxSeries,
-        initialCapacity: store.initialCapacity,
-        idleTimeoutMs: store.idleTimeoutMs,
-        flapWindowMs: alerts.flapWindowMs,
-        source: { topic, partition },
-      });
-      this.partitions.set(key, engine);
-    }
-    return engine;
+  private engineOptions(topic: string, partition: number) {
+    const { store, rules, alerts } = this.options.config;
+    return { rules, maxSeries: store.maxSeries, initialCapacity: store.initialCapacity, idleTimeoutMs: store.idleTimeoutMs, flapWindowMs: alerts.flapWindowMs, source: { topic, partition } };
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
+  /** The partition's state; a new, empty one when there is none (checkpoints off). */
+  private stateFor(topic: string, partition: number): PartitionState {
+    const key = `${topic}:${partition}`;
+    let state = this.partitions.get(key);
+    if (state === undefined) {
+      state = new PartitionState(topic, partition, new Engine(this.engineOptions(topic, partition)), this.now());
+      this.partitions.set(key, state);
+    }
+    return state;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { topic, partition } = payload.batch;
+    if (this.stopping) return;
+    if (this.restorer?.holds(partition)) {
+      // Fetched before the pause took effect: the restore moves the consumer where it must start.
+      this.consumer.pause([{ topic, partitions: [partition] }]);
+      return;
+    }
     const started = performance.now();
-    const { topic, partition } = batch;
-    const engine = this.engineFor(topic, partition);
+    const state = this.stateFor(topic, partition);
+    let from = 0;
+    if (state.replayUntil !== null) {
+      from = await this.replay(state, payload);
+      if (from < 0 || from === payload.batch.messages.length) return;
+    }
+    await this.processLive(state, payload, from, started);
+  }
+
+  /**
+   * The batch's records below the partition's replayUntil: into the engine, output suppressed
+   * (the partition's previous owner sent it), offsets not committed (the group has them). Returns
+   * the index of the first live record, or -1 when the batch went stale.
+   */
+  private async replay(state: PartitionState, payload: EachBatchPayload): Promise<number> {
+    const { messages } = payload.batch;
+    const until = state.replayUntil!;
+    let end = 0;
+    while (end < messages.length && BigInt(messages[end]!.offset) < until) end++;
+    if (end === 0) {
+      state.replayUntil = null; // the records in between are gone (retention): go live
+      return 0;
+    }
+    const engine = state.engine;
     engine.begin(this.now());
+    const taken = await this.feed(engine, payload, 0, end);
+    engine.finish(false);
+    if (taken === 0) return -1;
+    const last = messages[taken - 1]!.offset;
+    payload.resolveOffset(last);
+    state.took(last, taken);
+    checkpointMetrics(this.options.metrics.registry).replayed.inc(taken);
+    this.options.metrics.activeSeries.labels(String(state.partition)).set(engine.seriesCount);
+    if (taken < end) return -1;
+    if (end < messages.length) state.replayUntil = null;
+    if (state.replayUntil === null) this.log.info({ partition: state.partition, offset: last }, 'replay caught up with the committed offset: live');
+    await payload.heartbeat();
+    return end;
+  }
+
+  /** Records [from, end) of `payload`'s batch into the engine, heartbeating in long batches; returns how many (fewer when the batch went stale). */
+  private async feed(engine: Engine, payload: EachBatchPayload, from: number, end: number): Promise<number> {
+    const { batch, isStale, heartbeat } = payload;
     let n = 0;
-    for (const m of batch.messages) {
+    for (let i = from; i < end; i++) {
       if (isStale()) break;
-      engine.process(m);
+      engine.process(batch.messages[i]!);
       if (++n % HEARTBEAT_EVERY === 0) await heartbeat();
     }
+    return n;
+  }
+
+  /** Records from `from` on: scored, published, counted, committed, then checkpointed when due. */
+  private async processLive(state: PartitionState, payload: EachBatchPayload, from: number, started: number): Promise<void> {
+    const { batch, resolveOffset, heartbeat } = payload;
+    const { topic, partition } = batch;
+    const engine = state.engine;
+    engine.begin(this.now());
+    const taken = await this.feed(engine, payload, from, batch.messages.length);
     const result = engine.finish();
-    const last = result.lastOffset;
-    if (last === null) return;
+    if (taken === 0) return;
+    const last = batch.messages[from + taken - 1]!.offset;
+    state.took(last, taken);
     this.processed.set(`${topic}:${partition}`, last);
 
     await this.publish(result);
@@ -213,7 +343,7 @@ export class Worker {
     for (const a of result.alerts) this.options.onAlert?.(a.event);
     resolveOffset(last);
     try {
-      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      await this.consumer.commitOffsets([{ topic, partition, offset: state.next!.toString() }]);
     } catch (e) {
       // The partition moved while the batch was in hand: its new owner re-reads from the last
       // commit and re-sends these alerts with the same ids (at-least-once). Anything else is real.
@@ -221,6 +351,8 @@ export class Worker {
       this.log.warn({ topic, partition, offset: last, err: e }, 'offsets not committed: the group is rebalancing');
       return;
     }
+    state.committed = state.next;
+    this.checkpointer?.afterCommit(state);
     await heartbeat();
     const lag = Number(BigInt(batch.highWatermark) - BigInt(last) - 1n);
     this.options.metrics.consumerLag.labels(topic, String(partition)).set(lag);
