@@ -30,6 +30,7 @@ const BENCHES: readonly BenchEntry[] = [
   { name: 'codec', module: './codec/samples.bench.js', fn: 'runSamplesBench' },
   { name: 'e2e', module: './e2e/e2e.bench.js', fn: 'runE2eBench' },
   { name: 'quality', module: './quality/quality.bench.js', fn: 'runQualityBench' },
+  { name: 'restore', module: './restore/restore.bench.js', fn: 'runRestoreBench' },
 ];
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

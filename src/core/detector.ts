@@ -96,6 +96,11 @@ export class Detector {
   private trigger: Trigger = Trigger.None;
   /** Per slot: who the series is (set at admission, cleared at eviction). */
   private readonly identities: (SeriesIdentity | undefined)[] = [];
+  /**
+   * After a restore: derives the identity of a restored series from its key, on first need (an
+   * alert). Parsing every key up front would double the restore's time; most series never alert.
+   */
+  private identify: ((key: Uint8Array) => SeriesIdentity) | null = null;
 
   constructor(opts: DetectorOptions) {
     if (opts.rules.length > MAX_RULES - 1) throw new RangeError(`at most ${MAX_RULES - 1} rules, got ${opts.rules.length}`);
@@ -156,7 +161,7 @@ export class Detector {
 
   /** Who the series in `slot` is. */
   identityOf(slot: number): SeriesIdentity {
-    return this.identities[slot]!;
+    return (this.identities[slot] ??= this.identify!(this.store.keys.keyOf(slot)));
   }
 
   /** Scores one sample of the series in `slot`. */
@@ -317,7 +322,7 @@ export class Detector {
   /**
    * Loads what writeSnapshot wrote into this detector, which must be new and built from the same
    * rules. Series identities are not in a snapshot: `identify` derives each from its key bytes
-   * (the core does not parse text).
+   * when first needed (the core does not parse text).
    */
   readSnapshot(r: SnapshotReader, identify: (key: Uint8Array) => SeriesIdentity): void {
     const store = this.store;
@@ -333,9 +338,7 @@ export class Detector {
     this.longMemory?.readSnapshot(r, 'longMemory.');
     this.likelihood?.readSnapshot(r, 'likelihood.');
     this.seasonal?.readSnapshot(r, 'seasonal.');
-    store.forEach((slot) => {
-      this.identities[slot] = identify(store.keys.keyOf(slot));
-    });
+    this.identify = identify;
   }
 
   /** Series currently firing. O(slots). */
@@ -353,7 +356,7 @@ export class Detector {
     const base = this.baseline(slot, params, ts);
     const lc = this.lifecycle;
     const q = this.alerts;
-    const i = q.push(this.identities[slot]!, rule, reason);
+    const i = q.push(this.identityOf(slot), rule, reason);
     const mean = base[1];
     q.tier[i] = lc.tier[slot];
     q.ts[i] = ts;

@@ -28,10 +28,14 @@ function typeName(a: Typed): TypeName {
 }
 
 const pad8 = (n: number) => (n + 7) & ~7;
+const BYTES: Record<TypeName, number> = { f64: 8, u32: 4, i32: 4, u16: 2, u8: 1 };
+
+/** Fills a section's view of the output (a section written in place, without a copy of its own). */
+type SectionWriter = (into: Typed) => void;
 
 export class Snapshot {
   private readonly sections: Section[] = [];
-  private readonly data: Typed[] = [];
+  private readonly data: (Typed | SectionWriter)[] = [];
 
   constructor(
     private readonly kind: string,
@@ -50,6 +54,16 @@ export class Snapshot {
   }
 
   /**
+   * A section of `length` elements of `type` that `write` fills in toBytes(), straight into the
+   * output: for data gathered from several places (a slab's used parts, keys), which would
+   * otherwise be copied twice. A large state's checkpoint holds its batch for one copy only.
+   */
+  addWritten(name: string, type: TypeName, length: number, write: SectionWriter): void {
+    this.sections.push({ name, type, length });
+    this.data.push(write);
+  }
+
+  /**
    * The snapshot's bytes, after `room` free bytes at the start (for an envelope such as a
    * checkpoint header, so the payload is not copied again).
    */
@@ -58,7 +72,7 @@ export class Snapshot {
       JSON.stringify({ kind: this.kind, version: this.version, meta: this.meta, sections: this.sections }),
     );
     let size = pad8(8 + header.length);
-    for (const a of this.data) size += pad8(a.byteLength);
+    for (const section of this.sections) size += pad8(section.length * BYTES[section.type]);
     const whole = new Uint8Array(room + size);
     const out = whole.subarray(room);
     const view = new DataView(whole.buffer, room);
@@ -66,10 +80,13 @@ export class Snapshot {
     view.setUint32(4, header.length, true);
     out.set(header, 8);
     let o = pad8(8 + header.length);
-    for (const a of this.data) {
-      out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o);
-      o += pad8(a.byteLength);
-    }
+    this.sections.forEach((section, i) => {
+      const data = this.data[i]!;
+      const view = viewOf(whole.buffer, room + o, section);
+      if (typeof data === 'function') data(view);
+      else view.set(data as never);
+      o += pad8(view.byteLength);
+    });
     return whole;
   }
 }
@@ -79,10 +96,10 @@ export class SnapshotReader {
   private readonly views = new Map<string, Typed>();
 
   constructor(bytes: Uint8Array, kind: string, version: number) {
-    // Copy once into an aligned buffer so every section can be viewed without copying again.
-    const buf = new Uint8Array(bytes.length);
-    buf.set(bytes);
-    const view = new DataView(buf.buffer);
+    // Sections are viewed in place when the bytes start 8-aligned (a checkpoint read back is);
+    // otherwise they are copied once into an aligned buffer.
+    const buf = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     if (buf.length < 8 || view.getUint32(0, true) !== MAGIC) {
       throw new Error(`not a sigmawatch snapshot (bad magic)`);
     }
@@ -99,7 +116,11 @@ export class SnapshotReader {
     this.meta = header.meta;
     let o = pad8(8 + headerLength);
     for (const s of header.sections) {
-      const a = viewOf(buf.buffer, o, s);
+      // Checked here: a view into a larger buffer would not throw past the snapshot's end.
+      if (!(Number.isSafeInteger(s.length) && s.length >= 0 && BYTES[s.type] !== undefined && o + s.length * BYTES[s.type] <= buf.length)) {
+        throw new Error(`snapshot is truncated (section ${s.name} runs past its end)`);
+      }
+      const a = viewOf(buf.buffer, buf.byteOffset + o, s);
       this.views.set(s.name, a);
       o += pad8(a.byteLength);
     }
@@ -127,7 +148,7 @@ export class SnapshotReader {
   u8 = (name: string) => this.get(name) as Uint8Array;
 }
 
-function viewOf(buffer: ArrayBuffer, offset: number, s: Section): Typed {
+function viewOf(buffer: ArrayBufferLike, offset: number, s: Section): Typed {
   switch (s.type) {
     case 'f64':
       return new Float64Array(buffer, offset, s.length);

@@ -188,21 +188,23 @@ export class SeriesStore {
       withShort: this.windows.withShort,
     };
     s.setMeta(prefix, meta);
-    s.add(`${prefix}ring`, this.heldRingValues());
+    this.writeRingValues(s, `${prefix}ring`);
     for (const name of SLOT_SLABS) {
       const slab = slabOf(this, name);
       s.add(prefix + name, slab.subarray(0, Math.min(this.fresh, slab.length)));
     }
     s.add(`${prefix}free`, this.free.subarray(0, this.freeCount));
-    const keyBytes: Uint8Array[] = [];
     const keyLengths = new Uint32Array(this.fresh);
-    for (let slot = 0; slot < this.fresh; slot++) {
-      if (!this.isAlive(slot)) continue;
-      keyBytes.push(this.keys.keyOf(slot));
-      keyLengths[slot] = this.keys.lengthOf(slot);
-    }
+    let keyBytes = 0;
+    for (let slot = 0; slot < this.fresh; slot++) keyBytes += keyLengths[slot] = this.keys.lengthOf(slot);
     s.add(`${prefix}keyLengths`, keyLengths);
-    s.add(`${prefix}keys`, concat(keyBytes));
+    s.addWritten(`${prefix}keys`, 'u8', keyBytes, (into) => {
+      for (let slot = 0, o = 0; slot < this.fresh; slot++) {
+        if (keyLengths[slot] === 0) continue;
+        into.set(this.keys.keyOf(slot), o);
+        o += keyLengths[slot];
+      }
+    });
   }
 
   /**
@@ -237,33 +239,57 @@ export class SeriesStore {
     }
   }
 
-  /** The first count[slot] ring values of every slot handed out, slot after slot. */
-  private heldRingValues(): Float64Array {
+  /**
+   * The first count[slot] ring values of every slot handed out, slot after slot, written straight
+   * into the snapshot. Runs of full rings (the usual case) are one block copy each.
+   */
+  private writeRingValues(s: Snapshot, name: string): void {
     const { ring, count } = this.windows;
     const stride = this.stride;
+    const slots = this.fresh;
     let n = 0;
-    for (let slot = 0; slot < this.fresh; slot++) n += count[slot];
-    const out = new Float64Array(n);
-    let o = 0;
-    for (let slot = 0; slot < this.fresh; slot++) {
-      const base = slot * stride;
-      for (let i = 0, c = count[slot]; i < c; i++) out[o++] = ring[base + i];
-    }
-    return out;
+    for (let slot = 0; slot < slots; slot++) n += count[slot];
+    s.addWritten(name, 'f64', n, (into) => {
+      let o = 0;
+      for (let slot = 0; slot < slots; ) {
+        let end = slot;
+        while (end < slots && count[end] === stride) end++;
+        if (end > slot) {
+          into.set(ring.subarray(slot * stride, end * stride), o);
+          o += (end - slot) * stride;
+          slot = end;
+          continue;
+        }
+        const base = slot * stride;
+        for (let i = 0, c = count[slot]; i < c; i++) into[o++] = ring[base + i];
+        slot++;
+      }
+    });
   }
 
-  /** heldRingValues() back into the ring (count[] already loaded). */
+  /** writeRingValues() back into the ring (count[] already loaded); runs of full rings in one block copy. */
   private placeRingValues(values: Float64Array, slots: number): void {
     const { ring, count } = this.windows;
     const stride = this.stride;
-    let o = 0;
+    let total = 0;
     for (let slot = 0; slot < slots; slot++) {
-      const c = count[slot];
-      if (c > stride || o + c > values.length) throw new Error('snapshot\'s ring values do not match its counts');
-      ring.set(values.subarray(o, o + c), slot * stride);
-      o += c;
+      if (count[slot] > stride) throw new Error("snapshot's ring counts exceed the stride");
+      total += count[slot];
     }
-    if (o !== values.length) throw new Error('snapshot\'s ring values do not match its counts');
+    if (total !== values.length) throw new Error("snapshot's ring values do not match its counts");
+    for (let slot = 0, o = 0; slot < slots; ) {
+      let end = slot;
+      while (end < slots && count[end] === stride) end++;
+      if (end > slot) {
+        ring.set(values.subarray(o, o + (end - slot) * stride), slot * stride);
+        o += (end - slot) * stride;
+        slot = end;
+        continue;
+      }
+      const base = slot * stride;
+      for (let i = 0, c = count[slot]; i < c; i++) ring[base + i] = values[o++];
+      slot++;
+    }
   }
 }
 
@@ -302,16 +328,4 @@ function slabOf(store: SeriesStore, name: SlotSlab): Float64Array | Uint16Array 
     default:
       return store.windows[name];
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
