@@ -224,6 +224,7 @@ export class Worker {
       if (!assigned.has(state.partition)) {
         this.partitions.delete(key);
         this.options.metrics.activeSeries.remove(String(state.partition));
+        if (this.checkpointer !== null) checkpointMetrics(this.options.metrics.registry).checkpointBytes.remove(String(state.partition));
       } else if (state.next !== null) {
         // Kept: carry on where the engine stands. kafkajs would restart at the committed offset,
         // feeding the engine records it holds already (after a commit refused by the rebalance)
