@@ -19,8 +19,11 @@ export class PartitionState {
   sinceCheckpoint = 0;
   /** Wall clock (ms) of the last checkpoint, or of the assignment before the first. */
   lastCheckpointAt: number;
-  /** A checkpoint of this partition is being written. */
-  checkpointing = false;
+  /**
+   * A batch of this partition is in hand: the engine may be mid-batch (records taken, alert facts
+   * queued) and must not be copied for a checkpoint.
+   */
+  inBatch = false;
 
   constructor(
     readonly topic: string,

@@ -223,6 +223,7 @@ export class Worker {
     for (const [key, state] of this.partitions) {
       if (!assigned.has(state.partition)) {
         this.partitions.delete(key);
+        this.checkpointer?.forget(state);
         this.options.metrics.activeSeries.remove(String(state.partition));
         if (this.checkpointer !== null) checkpointMetrics(this.options.metrics.registry).checkpointBytes.remove(String(state.partition));
       } else if (state.next !== null) {
@@ -269,12 +270,17 @@ export class Worker {
     }
     const started = performance.now();
     const state = this.stateFor(topic, partition);
-    let from = 0;
-    if (state.replayUntil !== null) {
-      from = await this.replay(state, payload);
-      if (from < 0 || from === payload.batch.messages.length) return;
+    state.inBatch = true;
+    try {
+      let from = 0;
+      if (state.replayUntil !== null) {
+        from = await this.replay(state, payload);
+        if (from < 0 || from === payload.batch.messages.length) return;
+      }
+      await this.processLive(state, payload, from, started);
+    } finally {
+      state.inBatch = false;
     }
-    await this.processLive(state, payload, from, started);
   }
 
   /**

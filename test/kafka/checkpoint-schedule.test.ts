@@ -1,8 +1,9 @@
 /**
  * When the worker checkpoints a partition (kafka/checkpointer.ts), on a stepped clock and a
  * writer that only records what it was given: after a commit once the interval (records or
- * time) has passed, never for a state that is not the committed one, one write at a time per
- * partition, again after a failed write, and for every moved partition on shutdown.
+ * time) has passed, never for a state that is not the committed one, one write at a time (per
+ * worker: a copy holds its partition's state in memory), again after a failed write, and for
+ * every moved partition on shutdown.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,6 +36,7 @@ class FakeWriter {
 
 function setup(interval: CheckpointInterval) {
   let now = 1_000_000;
+  const partition = (n: number) => new PartitionState('m', n, new Engine({ rules: [makeRule()], maxSeries: 10, idleTimeoutMs: Infinity, flapWindowMs: 0, source: { topic: 'm', partition: n } }), now);
   const writer = new FakeWriter();
   const checkpointer = new Checkpointer({
     writer: writer as unknown as ChangelogWriter,
@@ -44,21 +46,20 @@ function setup(interval: CheckpointInterval) {
     log: createLogger({ level: 'silent' }),
     now: () => now,
   });
-  const engine = new Engine({ rules: [makeRule()], maxSeries: 10, idleTimeoutMs: Infinity, flapWindowMs: 0, source: { topic: 'm', partition: 2 } });
-  const p = new PartitionState('m', 2, engine, now);
-  /** `records` records taken and committed up to `offset`. */
-  const commit = (offset: number, records: number) => {
-    p.took(String(offset), records);
-    p.committed = p.next;
-    checkpointer.afterCommit(p);
+  const p = partition(2);
+  /** `records` records of `q` taken and committed up to `offset`. */
+  const commit = (offset: number, records: number, q = p) => {
+    q.took(String(offset), records);
+    q.committed = q.next;
+    checkpointer.afterCommit(q);
   };
-  return { checkpointer, writer, p, commit, tick: (ms: number) => (now += ms) };
+  return { checkpointer, writer, p, partition, commit, tick: (ms: number) => (now += ms) };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 test('every N records after a commit, one write at a time, the offset the state reflects', async () => {
-  const { writer, commit, p } = setup({ records: 100 });
+  const { writer, commit, p, partition } = setup({ records: 100 });
   commit(49, 50);
   assert.equal(writer.jobs.length, 0);
   commit(99, 50);
@@ -67,17 +68,22 @@ test('every N records after a commit, one write at a time, the offset the state 
   assert.equal(writer.jobs[0]!.partition, 2);
   assert.equal(decodeCheckpoint(sealCheckpoint(writer.jobs[0]!.checkpoint), FINGERPRINT).offset, 100n);
   commit(299, 200);
-  assert.equal(writer.jobs.length, 1, 'not while the previous write is in flight');
+  const other = partition(3);
+  commit(199, 200, other);
+  assert.equal(writer.jobs.length, 1, 'not while a write is in flight, whatever the partition: one copy in memory at a time');
+  other.inBatch = true;
+  writer.finish();
+  await settle();
+  assert.deepEqual(writer.jobs.map((j) => [j.partition, j.offset]), [[2, 100n], [2, 300n]], 'the waiting partition whose batch is not in hand goes next');
+  other.inBatch = false;
+  writer.finish(false);
+  await settle();
+  assert.equal(p.sinceCheckpoint, 200, 'a failed write leaves its records counted');
+  assert.deepEqual(writer.jobs.at(-1)!.partition, 3, 'the other partition, out of its batch now, follows');
   writer.finish();
   await settle();
   commit(300, 1);
-  assert.equal(writer.jobs.length, 2, 'the records that waited count');
-  assert.equal(writer.jobs[1]!.offset, 301n);
-  writer.finish(false);
-  await settle();
-  assert.equal(p.sinceCheckpoint, 201, 'a failed write leaves its records counted');
-  commit(301, 1);
-  assert.equal(writer.jobs.length, 3, 'and the next commit tries again');
+  assert.deepEqual(writer.jobs.map((j) => j.offset).at(-1), 301n, 'and the failed one tries again at its next commit');
 });
 
 test('by time: once the interval has passed since the last checkpoint, and only with new records', async () => {
@@ -113,12 +119,18 @@ test('never a state that is not the committed one: after a refused commit or dur
 test('shutdown checkpoints every settled partition that moved, and gives up after the timeout', async () => {
   const a = setup({ ms: 3_600_000 });
   a.commit(9, 10);
-  const flushed = a.checkpointer.flush([a.p], 1000);
-  assert.equal(a.writer.jobs.length, 1);
+  const b = a.partition(5);
+  a.commit(99, 100, b);
+  const flushed = a.checkpointer.flush([a.p, b], 1000);
+  await settle();
+  assert.equal(a.writer.jobs.length, 1, 'one after the other');
+  a.writer.finish();
+  await settle();
+  assert.deepEqual(a.writer.jobs.map((j) => [j.partition, j.offset]), [[2, 10n], [5, 100n]]);
   a.writer.finish();
   assert.equal(await flushed, true);
   assert.equal(await a.checkpointer.flush([a.p], 1000), true, 'nothing new: nothing written');
-  assert.equal(a.writer.jobs.length, 1);
+  assert.equal(a.writer.jobs.length, 2);
   a.commit(19, 10);
   assert.equal(await a.checkpointer.flush([a.p], 20), false, 'a write that does not finish in time');
 });
