@@ -99,7 +99,7 @@ async function runDemo(config: Config, o: DemoOptions): Promise<number> {
     return 1;
   } finally {
     await worker.stop().catch(() => undefined);
-    if (brokers.source !== 'started') await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    if (brokers.source !== 'started') await admin.deleteTopics({ topics: [...Object.values(topics), `${topics.metrics}.changelog`] }).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await brokers.stop();
   }
