@@ -14,7 +14,7 @@ import type { SeriesIdentity } from './series-identity.js';
 import { SeriesStore, NO_RULE, MAX_RULES } from './store.js';
 import { AlertLifecycle, Transition, TRANSITION_NAMES, FIRING, INACTIVE } from './lifecycle.js';
 import { zScore, flooredStd, directedMagnitude, tierOf } from './score.js';
-import { RuleParams } from './rule-params.js';
+import { RuleParams, usesRing } from './rule-params.js';
 import { LongMemory } from './long-memory.js';
 import { AnomalyLikelihood } from './likelihood.js';
 import { SeasonalProfiles } from './seasonal.js';
@@ -45,7 +45,7 @@ const CLEAR = -1;
  * with the short window; else 2, the least a ring holds (a long-memory rule needs no ring).
  */
 function ringLength(rule: Rule): number {
-  return rule.memory === 0 || rule.multiWindow ? rule.window : 2;
+  return usesRing(rule) ? rule.window : 2;
 }
 
 export interface DetectorOptions {
@@ -220,11 +220,31 @@ export class Detector {
     // does not become the new normal; after a full window of consecutive breaches the level is
     // taken as genuine and samples enter again, re-learning within another window.
     if (!(rule.excludeAnomalies && tier !== CLEAR && lc.breachRun[slot] <= rule.window)) {
-      w.push(slot, x);
+      if (rule.usesRing) w.push(slot, x);
       if (rule.memory > 0) this.longMemory!.push(slot, x, rule.memory);
       if (rule.seasonality !== null) this.seasonal!.push(slot, this.bucket, ts, sinceLast, x, rule.seasonality);
     }
     return outcome;
+  }
+
+  /**
+   * The daily profile's part in the baseline of a sample at `ts` (kept apart so that baseline()
+   * stays small enough to be inlined on the hot path): it replaces the plain statistics where it
+   * explains the series, or stands ready to confirm a breach.
+   */
+  private applySeason(slot: number, rule: RuleParams, ts: number, base: Float64Array): void {
+    const season = rule.seasonality!;
+    const sp = this.seasonal!;
+    const profile = this.profile;
+    const bucket = (this.bucket = sp.bucketOf(slot, ts));
+    if (!(sp.covers(slot, ts) && sp.residual.count[slot] >= rule.minSamples && sp.expected(bucket, profile))) return;
+    if (sp.residual.variance[slot] < season.explains * base[2]) {
+      base[1] = profile[0];
+      base[2] = profile[1];
+      base[3] = SEASON_BASELINE;
+    } else if (sp.valuesAt(bucket) >= CONFIRMING_BUCKET_VALUES) {
+      base[3] = SEASON_CONFIRMS;
+    }
   }
 
   /**
@@ -269,21 +289,7 @@ export class Detector {
       base[2] = w.variance(slot);
     }
     base[3] = SEASON_NONE;
-    const season = rule.seasonality;
-    if (season !== null) {
-      const sp = this.seasonal!;
-      const profile = this.profile;
-      const bucket = (this.bucket = sp.bucketOf(slot, ts));
-      if (sp.covers(slot, ts) && sp.residual.count[slot] >= rule.minSamples && sp.expected(bucket, profile)) {
-        if (sp.residual.variance[slot] < season.explains * base[2]) {
-          base[1] = profile[0];
-          base[2] = profile[1];
-          base[3] = SEASON_BASELINE;
-        } else if (sp.valuesAt(bucket) >= CONFIRMING_BUCKET_VALUES) {
-          base[3] = SEASON_CONFIRMS;
-        }
-      }
-    }
+    if (rule.seasonality !== null) this.applySeason(slot, rule, ts, base);
     return base;
   }
 

@@ -10,6 +10,11 @@ import { compileMatchers } from './matcher.js';
 import { normalQuantile, type LikelihoodParams } from './likelihood.js';
 import type { SeasonalParams } from './seasonal.js';
 
+/** A rule keeps a ring when it scores against the window or confirms with the short window. */
+export function usesRing(rule: Rule): boolean {
+  return rule.memory === 0 || rule.multiWindow;
+}
+
 export class RuleParams implements LifecycleParams {
   readonly window: number;
   readonly shortWindow: number;
@@ -25,6 +30,8 @@ export class RuleParams implements LifecycleParams {
   readonly keepFiringFor: HoldParams;
   readonly repeatMs: number;
   readonly memory: number;
+  /** Whether samples go into the ring: scored against the window, or confirmed by its short part. */
+  readonly usesRing: boolean;
   readonly rearm: number;
   readonly likelihood: LikelihoodParams | null;
   readonly seasonality: SeasonalParams | null;
@@ -45,6 +52,7 @@ export class RuleParams implements LifecycleParams {
     this.keepFiringFor = holdParams(rule.keepFiringFor);
     this.repeatMs = rule.repeatMs;
     this.memory = rule.memory;
+    this.usesRing = usesRing(rule);
     this.rearm = rule.rearm;
     const l = rule.likelihood;
     this.likelihood = l === null ? null : { shortAlpha: 2 / (l.window + 1), memory: l.memory, threshold: normalQuantile(l.probability), minSamples: l.minSamples };
