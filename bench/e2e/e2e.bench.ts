@@ -70,28 +70,77 @@ async function drain(brokers: string[], topic: string, samples: number, records:
   }
   const seconds = (performance.now() - first) / 1000;
   await worker.stop();
-  return { impl: 'sigmawatch worker', format, samples, records, seconds, samples_per_second: samples / seconds, records_per_second: records / seconds };
+  return {
+    impl: 'sigmawatch worker',
+    format,
+    samples,
+    records,
+    seconds,
+    samples_per_second: samples / seconds,
+    records_per_second: records / seconds,
+  };
 }
 
 /** Kafka's own consumer on the same topic: records/s and MB/s (the ceiling for any consumer here). */
 async function consumerPerf(brokers: string[], topic: string, records: number, samplesPerRecord: number, format: string): Promise<E2eRow> {
   const r = await runKafkaMain(
     'org.apache.kafka.tools.ConsumerPerformance',
-    ['--bootstrap-server', brokers.join(','), '--topic', topic, '--messages', String(records), '--group', `perf-${Date.now()}`, '--timeout', '60000'],
+    [
+      '--bootstrap-server',
+      brokers.join(','),
+      '--topic',
+      topic,
+      '--messages',
+      String(records),
+      '--group',
+      `perf-${Date.now()}`,
+      '--timeout',
+      '60000',
+    ],
     { timeoutMs: 120_000 },
   );
   if (r.code !== 0) throw new Error(`ConsumerPerformance failed (${r.code}): ${r.stderr.slice(-500)}`);
   // CSV: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
-  const line = r.stdout.trim().split('\n').at(-1)!.split(',').map((s) => s.trim());
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .split(',')
+    .map((s) => s.trim());
   const nMsg = Number(line[4]);
   const fetchMs = Number(line[7]);
   const fetchRate = Number(line[9]);
   const seconds = fetchMs / 1000;
-  return { impl: 'kafka-consumer-perf-test', format, samples: nMsg * samplesPerRecord, records: nMsg, seconds, samples_per_second: fetchRate * samplesPerRecord, records_per_second: fetchRate };
+  return {
+    impl: 'kafka-consumer-perf-test',
+    format,
+    samples: nMsg * samplesPerRecord,
+    records: nMsg,
+    seconds,
+    samples_per_second: fetchRate * samplesPerRecord,
+    records_per_second: fetchRate,
+  };
 }
 
-async function fill(brokers: string[], topic: string, format: SampleFormat, series: number, samples: number): Promise<{ samples: number; records: number }> {
-  const report = await produceLoad({ brokers, topic, format, series, samples, anomalyRate: 0, anomalySigma: 8, seed: 3, pointsPerRecord: 10, startTs: Date.UTC(2026, 0, 1) });
+async function fill(
+  brokers: string[],
+  topic: string,
+  format: SampleFormat,
+  series: number,
+  samples: number,
+): Promise<{ samples: number; records: number }> {
+  const report = await produceLoad({
+    brokers,
+    topic,
+    format,
+    series,
+    samples,
+    anomalyRate: 0,
+    anomalySigma: 8,
+    seed: 3,
+    pointsPerRecord: 10,
+    startTs: Date.UTC(2026, 0, 1),
+  });
   return { samples: report.samples, records: report.records };
 }
 
@@ -99,12 +148,28 @@ async function latency(brokers: string[], topic: string, series: number, rate: n
   const metrics = createMetrics();
   const config = workerConfig(brokers, topic, `${topic}.latency`);
   const lat: number[] = [];
-  const worker = new Worker({ config, brokers, logger: createLogger({ level: 'silent' }), metrics, onAlert: (a) => a.status === 'firing' && lat.push(Date.now() - a.ts) });
+  const worker = new Worker({
+    config,
+    brokers,
+    logger: createLogger({ level: 'silent' }),
+    metrics,
+    onAlert: (a) => a.status === 'firing' && lat.push(Date.now() - a.ts),
+  });
   await worker.start();
   const samples = Math.min(series * 300, rate * 30);
   const report = await produceLoad({
-    brokers, topic, format: 'compact', series, samples, rate, anomalyRate: 0.002, anomalySigma: 10, seed: 9, warmup: 60,
-    startTs: Date.now(), intervalMs: Math.max(1, Math.round((1000 * series) / rate)),
+    brokers,
+    topic,
+    format: 'compact',
+    series,
+    samples,
+    rate,
+    anomalyRate: 0.002,
+    anomalySigma: 10,
+    seed: 9,
+    warmup: 60,
+    startTs: Date.now(),
+    intervalMs: Math.max(1, Math.round((1000 * series) / rate)),
   });
   const deadline = Date.now() + 30_000;
   while ((await processed(metrics)) < report.samples && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -112,8 +177,15 @@ async function latency(brokers: string[], topic: string, series: number, rate: n
   lat.sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
   return {
-    impl: `sigmawatch worker, live at ${rate}/s`, format: 'compact', samples: report.samples, records: report.records, seconds: report.seconds,
-    samples_per_second: report.samplesPerSecond, records_per_second: report.records / report.seconds, p50_ms: q(0.5), p99_ms: q(0.99),
+    impl: `sigmawatch worker, live at ${rate}/s`,
+    format: 'compact',
+    samples: report.samples,
+    records: report.records,
+    seconds: report.seconds,
+    samples_per_second: report.samplesPerSecond,
+    records_per_second: report.records / report.seconds,
+    p50_ms: q(0.5),
+    p99_ms: q(0.99),
   };
 }
 
@@ -129,7 +201,10 @@ export async function runE2eBench(ctx: Ctx): Promise<{ rows: E2eRow[]; markdown:
   const rows: E2eRow[] = [];
   try {
     await admin.connect();
-    for (const [format, per] of [['compact', 1], ['compact-multi', 10]] as const) {
+    for (const [format, per] of [
+      ['compact', 1],
+      ['compact-multi', 10],
+    ] as const) {
       const topic = `${stamp}.${format}`;
       await ensureTopics(admin, [topic, `${topic}.alerts`, `${topic}.dlq`], { create: true, partitions: 3, replicationFactor: 1 });
       say(`e2e: producing ${samples} samples (${format}) over ${series} series…`);
@@ -155,7 +230,10 @@ export async function runE2eBench(ctx: Ctx): Promise<{ rows: E2eRow[]; markdown:
   const table = [
     '| reader | format | samples | records | seconds | samples/s | records/s | alert latency p50 / p99 (ms) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.impl} | ${r.format} | ${f(r.samples)} | ${f(r.records)} | ${r.seconds.toFixed(2)} | ${f(r.samples_per_second)} | ${f(r.records_per_second)} | ${r.p50_ms === undefined ? '' : `${f(r.p50_ms)} / ${f(r.p99_ms)}`} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.impl} | ${r.format} | ${f(r.samples)} | ${f(r.records)} | ${r.seconds.toFixed(2)} | ${f(r.samples_per_second)} | ${f(r.records_per_second)} | ${r.p50_ms === undefined ? '' : `${f(r.p50_ms)} / ${f(r.p99_ms)}`} |`,
+    ),
   ].join('\n');
   process.stdout.write(`${table}\n`);
   mkdirSync(join(ctx.root, 'bench', 'results'), { recursive: true });
@@ -164,7 +242,7 @@ export async function runE2eBench(ctx: Ctx): Promise<{ rows: E2eRow[]; markdown:
     '## End to end through the broker (`npm run bench -- e2e`)',
     '',
     `${series.toLocaleString('en-US')} series, ${rounds} samples each, 3 partitions, one worker in the same process as the measurement; the broker runs on the same 2-core machine.`,
-    'Worker rows time first processed sample → last (decode, score, lifecycle, produce alerts, commit); kafka-consumer-perf-test is Kafka\'s own Java consumer reading the same topic (its fetch time), the ceiling for any consumer here.',
+    "Worker rows time first processed sample → last (decode, score, lifecycle, produce alerts, commit); kafka-consumer-perf-test is Kafka's own Java consumer reading the same topic (its fetch time), the ceiling for any consumer here.",
     'The live row produces at a fixed rate with sample time = wall time and measures sample timestamp → broker ack of its alert.',
     '',
     table,
