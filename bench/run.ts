@@ -28,6 +28,7 @@ interface BenchEntry {
 const BENCHES: readonly BenchEntry[] = [
   { name: 'core', module: './core/core.bench.js', fn: 'runCoreBench' },
   { name: 'codec', module: './codec/samples.bench.js', fn: 'runSamplesBench' },
+  { name: 'engine', module: './engine/engine.bench.js', fn: 'runEngineBench' },
   { name: 'e2e', module: './e2e/e2e.bench.js', fn: 'runE2eBench' },
   { name: 'quality', module: './quality/quality.bench.js', fn: 'runQualityBench' },
   { name: 'restore', module: './restore/restore.bench.js', fn: 'runRestoreBench' },
