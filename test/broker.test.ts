@@ -22,10 +22,7 @@ test('kafkajs: records produced to a fresh topic are consumed back by a fresh gr
   const received = await consumeMessages(topic, sent.length, 30_000);
 
   const asText = received.map((m) => ({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: m.partition }));
-  assert.deepEqual(
-    asText.map(({ key, value }) => ({ key, value })).sort(byValue),
-    [...sent].sort(byValue),
-  );
+  assert.deepEqual(asText.map(({ key, value }) => ({ key, value })).sort(byValue), [...sent].sort(byValue));
   for (const key of new Set(sent.map((m) => m.key))) {
     const ofKey = asText.filter((m) => m.key === key);
     assert.equal(new Set(ofKey.map((m) => m.partition)).size, 1, `all records of ${key} land in one partition`);
@@ -48,7 +45,11 @@ test('kcat (librdkafka) produces to and consumes from the broker, interoperating
   const producer = kafkaClient('broker-test-kcat').producer();
   await withTimeout(producer.connect(), 15_000, 'connecting the producer');
   try {
-    await withTimeout(producer.send({ topic, acks: -1, messages: [{ key: 'c', value: 'from-kafkajs' }] }), 15_000, 'producing with kafkajs');
+    await withTimeout(
+      producer.send({ topic, acks: -1, messages: [{ key: 'c', value: 'from-kafkajs' }] }),
+      15_000,
+      'producing with kafkajs',
+    );
   } finally {
     await producer.disconnect();
   }

@@ -52,7 +52,9 @@ async function main(): Promise<number> {
   const filters = process.argv.slice(2);
   const files = findTestFiles(filters);
   if (files.length === 0) {
-    say(filters.length === 0 ? 'no test files under dist/test' : `no test file matches ${filters.map((f) => JSON.stringify(f)).join(', ')}`);
+    say(
+      filters.length === 0 ? 'no test files under dist/test' : `no test file matches ${filters.map((f) => JSON.stringify(f)).join(', ')}`,
+    );
     return 1;
   }
 
@@ -104,14 +106,10 @@ async function main(): Promise<number> {
     }
     if (stopping) return 1;
 
-    runner = spawn(
-      process.execPath,
-      ['--enable-source-maps', '--test', `--test-timeout=${PER_TEST_TIMEOUT_MS}`, ...files],
-      {
-        stdio: 'inherit',
-        env: { ...process.env, KAFKA_BROKERS: brokers, KAFKA_SASL_BROKERS: saslBrokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
-      },
-    );
+    runner = spawn(process.execPath, ['--enable-source-maps', '--test', `--test-timeout=${PER_TEST_TIMEOUT_MS}`, ...files], {
+      stdio: 'inherit',
+      env: { ...process.env, KAFKA_BROKERS: brokers, KAFKA_SASL_BROKERS: saslBrokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    });
     const child = runner;
     const code = await new Promise<number>((resolve) => {
       child.on('error', (error) => {

@@ -92,7 +92,8 @@ function corpus(kind: 'compact' | 'compact10' | 'verbose-msgpack' | 'verbose-jso
     const v = () => 100 + (rand() - 0.5) * 10; // N-ish(100, 5²): a float64 in the encoding
     ts += Math.floor(rand() * 20);
     if (kind === 'compact') values.push(encodeCompact(ts, v()));
-    else if (kind === 'compact10') values.push(encodeCompactPoints(Array.from({ length: 10 }, (_, j) => [ts + j * 1000, v()] as [number, number])));
+    else if (kind === 'compact10')
+      values.push(encodeCompactPoints(Array.from({ length: 10 }, (_, j) => [ts + j * 1000, v()] as [number, number])));
     else values.push(encodeVerbose({ name, labels, ts, value: v() }, kind === 'verbose-msgpack' ? 'msgpack' : 'json'));
   }
   const bytes = values.reduce((n, r) => n + r.length, 0);
@@ -293,10 +294,15 @@ async function report(rows: Row[], ctx: SamplesBenchContext, elapsedS: number): 
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // `--case=<substring>` runs the matching cases only.
-  const args = new Map(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => {
-    const eq = a.indexOf('=');
-    return eq < 0 ? [a.slice(2), 'true'] : [a.slice(2, eq), a.slice(eq + 1)];
-  }));
+  const args = new Map(
+    process.argv
+      .slice(2)
+      .filter((a) => a.startsWith('--'))
+      .map((a) => {
+        const eq = a.indexOf('=');
+        return eq < 0 ? [a.slice(2), 'true'] : [a.slice(2, eq), a.slice(eq + 1)];
+      }),
+  );
   runSamplesBench({ args }).catch((err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;

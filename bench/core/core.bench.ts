@@ -102,7 +102,9 @@ function prepare(name: ImplName, keys: readonly Buffer[], stream: ValueStream): 
   const t0 = nowNs();
   for (let p = 0; p < W; p++) sink += impl.run(1);
   const heapDelta = (liveBytes() - before) / series;
-  log(`${name.padEnd(18)} ${String(series).padStart(6)} series: warm-up ${((nowNs() - t0) / 1e9).toFixed(1)} s, heap ${fmtInt(heapDelta)} bytes/series`);
+  log(
+    `${name.padEnd(18)} ${String(series).padStart(6)} series: warm-up ${((nowNs() - t0) / 1e9).toFixed(1)} s, heap ${fmtInt(heapDelta)} bytes/series`,
+  );
   return { name, impl, passes, heapDelta, runs: [] };
 }
 
@@ -161,7 +163,9 @@ export async function runCoreBench(ctx: CoreBenchContext): Promise<CoreBenchOutc
   for (const series of scales) {
     const { keys, keyBytes } = makeKeys(series, SEED_KEYS + series);
     avgKey = keyBytes / series;
-    log(`${series} series: keys ${fmtInt(keyBytes)} bytes (${(keyBytes / series).toFixed(1)} per key), ${stream.spikes} spikes in ${stream.values.length} values`);
+    log(
+      `${series} series: keys ${fmtInt(keyBytes)} bytes (${(keyBytes / series).toFixed(1)} per key), ${stream.spikes} spikes in ${stream.values.length} values`,
+    );
     const prepared: Prepared[] = [];
     for (const name of impls) {
       if (name === 'baseline-recompute' && series > 10_000) {
@@ -225,7 +229,9 @@ export async function runCoreBench(ctx: CoreBenchContext): Promise<CoreBenchOutc
     );
   }
   for (const r of rows.filter((x) => x.impl.startsWith('baseline'))) {
-    memLines.push(`${r.impl} at ${fmtInt(r.series)} series: heap growth ${fmtInt(r.heap_delta_bytes_per_series)} bytes per series (Map, key strings, objects, arrays).`);
+    memLines.push(
+      `${r.impl} at ${fmtInt(r.series)} series: heap growth ${fmtInt(r.heap_delta_bytes_per_series)} bytes per series (Map, key strings, objects, arrays).`,
+    );
   }
 
   const targets: string[] = [];
@@ -238,13 +244,19 @@ export async function runCoreBench(ctx: CoreBenchContext): Promise<CoreBenchOutc
     }
     const rMin = b.min / c.min;
     const rMean = b.mean / c.mean;
-    targets.push(`${rMin >= goal ? 'PASS' : 'MISS'}  ${what}: ${rMin.toFixed(2)}× on min (${rMean.toFixed(2)}× on mean), target ≥ ${goal}×`);
+    targets.push(
+      `${rMin >= goal ? 'PASS' : 'MISS'}  ${what}: ${rMin.toFixed(2)}× on min (${rMean.toFixed(2)}× on mean), target ≥ ${goal}×`,
+    );
   };
   ratio('baseline-objects@100000', 'core-key@100000', TARGET_VS_OBJECTS_100K, 'core-key vs baseline-objects at 100k series');
   ratio('baseline-recompute@10000', 'core-key@10000', TARGET_VS_RECOMPUTE_10K, 'core-key vs baseline-recompute at 10k series');
-  targets.push(`${storeSlot <= TARGET_BYTES ? 'PASS' : 'MISS'}  structural bytes per slot: store ${storeSlot} (store + lifecycle ${storeSlot + lcSlot}), target ≤ ${TARGET_BYTES}`);
+  targets.push(
+    `${storeSlot <= TARGET_BYTES ? 'PASS' : 'MISS'}  structural bytes per slot: store ${storeSlot} (store + lifecycle ${storeSlot + lcSlot}), target ≤ ${TARGET_BYTES}`,
+  );
   for (const r of rows.filter((x) => x.impl === 'core-key')) {
-    targets.push(`${r.bytes_per_series <= TARGET_BYTES ? 'PASS' : 'MISS'}  measured bytes per series at ${fmtInt(r.series)}: ${fmtInt(r.bytes_per_series)} (store allocatedBytes / series), target ≤ ${TARGET_BYTES}`);
+    targets.push(
+      `${r.bytes_per_series <= TARGET_BYTES ? 'PASS' : 'MISS'}  measured bytes per series at ${fmtInt(r.series)}: ${fmtInt(r.bytes_per_series)} (store allocatedBytes / series), target ≤ ${TARGET_BYTES}`,
+    );
   }
 
   const out = [

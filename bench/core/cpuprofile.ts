@@ -63,7 +63,8 @@ const base = focus === undefined ? totalUs : focusUs;
 
 const pct = (us: number) => ((100 * us) / base).toFixed(1).padStart(5) + ' %';
 const lines: string[] = [
-  `${file}: ${(totalUs / 1e6).toFixed(1)} s sampled` + (focus === undefined ? '' : `, ${(focusUs / 1e6).toFixed(1)} s under ${focus}() (= 100 %)`),
+  `${file}: ${(totalUs / 1e6).toFixed(1)} s sampled` +
+    (focus === undefined ? '' : `, ${(focusUs / 1e6).toFixed(1)} s under ${focus}() (= 100 %)`),
 ];
 const section = (title: string, m: Map<string, number>) => {
   lines.push('', title);

@@ -70,16 +70,20 @@ function readJson(path: string): unknown {
 
 /** combined_windows.json → {rel: windows}, checking its shape. */
 function parseWindows(json: unknown, source: string): Map<string, NabWindow[]> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${source}: expected an object {file: [[start, end], ...]}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${source}: expected an object {file: [[start, end], ...]}`);
   const out = new Map<string, NabWindow[]>();
   for (const [rel, list] of Object.entries(json as Record<string, unknown>)) {
     if (!Array.isArray(list)) throw new Error(`${source}: ${rel}: expected a list of [start, end] pairs`);
-    out.set(rel, list.map((pair: unknown) => {
-      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
-        throw new Error(`${source}: ${rel}: a window must be [start, end] timestamps, got ${JSON.stringify(pair)}`);
-      }
-      return { startMs: parseNabTimestamp(pair[0]), endMs: parseNabTimestamp(pair[1]) };
-    }));
+    out.set(
+      rel,
+      list.map((pair: unknown) => {
+        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+          throw new Error(`${source}: ${rel}: a window must be [start, end] timestamps, got ${JSON.stringify(pair)}`);
+        }
+        return { startMs: parseNabTimestamp(pair[0]), endMs: parseNabTimestamp(pair[1]) };
+      }),
+    );
   }
   return out;
 }

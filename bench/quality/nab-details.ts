@@ -58,7 +58,8 @@ function windowRef(file: NabFile, window: number): WindowRef {
 
 /** The details of one file; `detected` has one entry per row (see isDetection). */
 export function describeDetections(file: NabFile, detected: RowDetections): FileDetail {
-  if (detected.length !== file.rowWindow.length) throw new Error(`${file.rel}: ${detected.length} detections for ${file.rowWindow.length} rows`);
+  if (detected.length !== file.rowWindow.length)
+    throw new Error(`${file.rel}: ${detected.length} detections for ${file.rowWindow.length} rows`);
   const firstRow = new Map<number, number>();
   let inWindows = 0;
   let outside = 0;
@@ -90,9 +91,17 @@ export function describeDetections(file: NabFile, detected: RowDetections): File
     }
   }
   return {
-    file: file.rel, group: file.group, rows: file.rowWindow.length, probation: file.probation,
-    windows: file.windows.length, windowsScored: file.scoredWindows.length, caught, missed,
-    detectionsInWindows: inWindows, detectionsOutside: outside, detectionsInProbation: inProbation,
+    file: file.rel,
+    group: file.group,
+    rows: file.rowWindow.length,
+    probation: file.probation,
+    windows: file.windows.length,
+    windowsScored: file.scoredWindows.length,
+    caught,
+    missed,
+    detectionsInWindows: inWindows,
+    detectionsOutside: outside,
+    detectionsInProbation: inProbation,
   };
 }
 
@@ -102,7 +111,17 @@ export function groupDetails(files: readonly FileDetail[]): GroupDetail[] {
   for (const f of files) {
     let g = groups.get(f.group);
     if (g === undefined) {
-      g = { group: f.group, files: 0, windows: 0, windowsScored: 0, windowsCaught: 0, windowsMissed: 0, detectionsInWindows: 0, detectionsOutside: 0, delaysMs: [] };
+      g = {
+        group: f.group,
+        files: 0,
+        windows: 0,
+        windowsScored: 0,
+        windowsCaught: 0,
+        windowsMissed: 0,
+        detectionsInWindows: 0,
+        detectionsOutside: 0,
+        delaysMs: [],
+      };
       groups.set(f.group, g);
     }
     g.files++;

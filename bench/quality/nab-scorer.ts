@@ -88,7 +88,10 @@ export function scoreFile(file: NabFile, detected: RowDetections, cost: CostMatr
   const best = new Map<number, number>(file.scoredWindows.map((w) => [w, -cost.fnWeight]));
   const hit = new Set<number>();
   let fpSum = 0.0;
-  let tp = 0, fp = 0, tn = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0;
   for (let i = 0; i < detected.length; i++) {
     if (i < file.probation) continue;
     const w = file.rowWindow[i] as number;
@@ -142,12 +145,20 @@ function groupScores(files: readonly NabFile[], scores: readonly FileScore[], co
   });
   return [...members].map(([group, ks]) => ({
     group,
-    ...totals(ks.map((k) => files[k] as NabFile), ks.map((k) => scores[k] as FileScore), cost),
+    ...totals(
+      ks.map((k) => files[k] as NabFile),
+      ks.map((k) => scores[k] as FileScore),
+      cost,
+    ),
   }));
 }
 
-function detectionsFor(corpus: NabCorpus, byFile: ReadonlyMap<string, RowDetections> | Readonly<Record<string, RowDetections>>): RowDetections[] {
-  const get = byFile instanceof Map ? (rel: string) => byFile.get(rel) : (rel: string) => (byFile as Readonly<Record<string, RowDetections>>)[rel];
+function detectionsFor(
+  corpus: NabCorpus,
+  byFile: ReadonlyMap<string, RowDetections> | Readonly<Record<string, RowDetections>>,
+): RowDetections[] {
+  const get =
+    byFile instanceof Map ? (rel: string) => byFile.get(rel) : (rel: string) => (byFile as Readonly<Record<string, RowDetections>>)[rel];
   return corpus.files.map((f) => {
     const d = get(f.rel);
     // Like the reference: every file must have detections (silence is all zeros, not absence).
@@ -161,7 +172,10 @@ function detectionsFor(corpus: NabCorpus, byFile: ReadonlyMap<string, RowDetecti
  * Scores per-row detections of every file of the corpus under every profile. Entries for files
  * that are not in the corpus are ignored, as the reference ignores them.
  */
-export function scoreCorpus(corpus: NabCorpus, detectionsByFile: ReadonlyMap<string, RowDetections> | Readonly<Record<string, RowDetections>>): CorpusScore {
+export function scoreCorpus(
+  corpus: NabCorpus,
+  detectionsByFile: ReadonlyMap<string, RowDetections> | Readonly<Record<string, RowDetections>>,
+): CorpusScore {
   const detections = detectionsFor(corpus, detectionsByFile);
   const profileEntries = PROFILE_NAMES.map((name): [ProfileName, ProfileScore] => {
     const cost = corpus.profiles[name];

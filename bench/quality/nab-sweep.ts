@@ -68,7 +68,9 @@ export function sweepRows(rel: string, timestamps: ArrayLike<number>, windows: r
   const indexOf = (t: number): number => first.get(t) as number;
   for (const w of windows) {
     if (!first.has(w.startMs) || !first.has(w.endMs)) {
-      throw new Error(`${rel}: window ${new Date(w.startMs).toISOString()}..${new Date(w.endMs).toISOString()} edge is not a timestamp of the file`);
+      throw new Error(
+        `${rel}: window ${new Date(w.startMs).toISOString()}..${new Date(w.endMs).toISOString()} edge is not a timestamp of the file`,
+      );
     }
   }
   const rowWindow = new Int32Array(n).fill(-1);

@@ -46,7 +46,11 @@ export async function runQualityBench(ctx: Ctx): Promise<{ markdown: string; rep
     dataLabel: display(ctx.root, dataDir),
     onFile: (line) => process.stderr.write(`${line}\n`),
   });
-  const command = ['npm run bench -- quality', ...(configArg === undefined ? [] : [`--config=${report.config}`]), ...(dataArg === undefined ? [] : [`--data=${report.data}`])].join(' ');
+  const command = [
+    'npm run bench -- quality',
+    ...(configArg === undefined ? [] : [`--config=${report.config}`]),
+    ...(dataArg === undefined ? [] : [`--data=${report.data}`]),
+  ].join(' ');
   const markdown = qualityMarkdown(report, command);
   mkdirSync(join(ctx.root, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ctx.root, 'bench', 'results', 'quality.json'), JSON.stringify(report, null, 2) + '\n');

@@ -176,12 +176,23 @@ export async function runQuality(o: QualityOptions): Promise<QualityReport> {
     const delays = d.caught.map((c) => ({ window: c.window, minutes: c.delayMs / 60_000, rows: delayRows(f, c.window, rows) }));
     const days = seriesDays(f);
     const qf: QualityFile = {
-      file: f.rel, group: f.group, rows: f.timestamps.length, probation: f.probation,
-      files: 1, windows: d.windowsScored, windowsCaught: d.caught.length,
-      medianDelayMinutes: median(delays.map((x) => x.minutes)), medianDelayRows: median(delays.map((x) => x.rows)),
-      alerts: run.firingMs.length, alertsOutside: d.detectionsOutside,
-      seriesDays: days, outsidePerSeriesDay: days > 0 ? d.detectionsOutside / days : null,
-      flaps: run.flaps, delays, rejectedRows: run.rejected, unmatchedAlerts: unmatched,
+      file: f.rel,
+      group: f.group,
+      rows: f.timestamps.length,
+      probation: f.probation,
+      files: 1,
+      windows: d.windowsScored,
+      windowsCaught: d.caught.length,
+      medianDelayMinutes: median(delays.map((x) => x.minutes)),
+      medianDelayRows: median(delays.map((x) => x.rows)),
+      alerts: run.firingMs.length,
+      alertsOutside: d.detectionsOutside,
+      seriesDays: days,
+      outsidePerSeriesDay: days > 0 ? d.detectionsOutside / days : null,
+      flaps: run.flaps,
+      delays,
+      rejectedRows: run.rejected,
+      unmatchedAlerts: unmatched,
     };
     o.onFile?.(
       `quality ${f.rel}: ${qf.rows} rows, ${qf.alerts} alerts, windows ${qf.windowsCaught}/${qf.windows}, ` +
@@ -206,7 +217,10 @@ export async function runQuality(o: QualityOptions): Promise<QualityReport> {
     seconds: (performance.now() - started) / 1000,
     total: {
       ...summarise(files),
-      nab: { ...nabOf((p) => score.profiles[p].normalised), raw: Object.fromEntries(PROFILE_NAMES.map((p) => [p, score.profiles[p].raw])) as Record<ProfileName, number> },
+      nab: {
+        ...nabOf((p) => score.profiles[p].normalised),
+        raw: Object.fromEntries(PROFILE_NAMES.map((p) => [p, score.profiles[p].raw])) as Record<ProfileName, number>,
+      },
     },
     groups,
     files,
@@ -228,9 +242,9 @@ export function qualityMarkdown(r: QualityReport, command: string): string {
     `## Detection quality on labelled data (\`${command}\`)`,
     '',
     `Data \`${r.data}\`, configuration: ${r.config}. Each file is replayed through its own engine (replay's reader and batches); ` +
-      'every firing event is a detection at its timestamp, scored with NAB\'s rules as emitted (normalised: 0 = never alerting, 100 = perfect). ' +
-      'Windows, delays and alerts outside windows count after NAB\'s probationary period (the first 15 % of each file); ' +
-      'a delay runs from the window\'s start to the first alert in it; series-days are the time after probation; ' +
+      "every firing event is a detection at its timestamp, scored with NAB's rules as emitted (normalised: 0 = never alerting, 100 = perfect). " +
+      "Windows, delays and alerts outside windows count after NAB's probationary period (the first 15 % of each file); " +
+      "a delay runs from the window's start to the first alert in it; series-days are the time after probation; " +
       `flaps are alerts resolved within alerts.flap_window (${r.flapWindowMs / 60_000} min) of firing. Raw numbers: \`bench/results/quality.json\`.`,
     '',
     head,

@@ -78,7 +78,14 @@ function rulesOf(choice: RuleChoice): readonly Rule[] {
 }
 
 function engineOptions(rules: readonly Rule[], series: number): EngineOptions {
-  return { rules, maxSeries: Math.max(series, 1_000_000), initialCapacity: 1024, idleTimeoutMs: 7 * 86_400_000, flapWindowMs: 300_000, source: { topic: 'bench', partition: 0 } };
+  return {
+    rules,
+    maxSeries: Math.max(series, 1_000_000),
+    initialCapacity: 1024,
+    idleTimeoutMs: 7 * 86_400_000,
+    flapWindowMs: 300_000,
+    source: { topic: 'bench', partition: 0 },
+  };
 }
 
 /** An engine holding `series` series with full windows (untimed). */
@@ -142,10 +149,26 @@ async function throughKafka(row: RestoreRow, keys: readonly Uint8Array[], broker
   await admin.connect();
   await producer.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
-    const writer = new ChangelogWriter({ producer, topic, changelogPartitions: 1, group: 'bench', log, metrics: checkpointMetrics(createMetrics().registry), now: Date.now });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      waitForLeaders: true,
+    });
+    const writer = new ChangelogWriter({
+      producer,
+      topic,
+      changelogPartitions: 1,
+      group: 'bench',
+      log,
+      metrics: checkpointMetrics(createMetrics().registry),
+      now: Date.now,
+    });
     const kafkaWrite = await timedAsync(async () => {
-      const written = await writer.write({ partition: 0, checkpoint: openCheckpoint(engine, 1n, fingerprint), offset: 1n, startedAt: performance.now() });
+      const written = await writer.write({
+        partition: 0,
+        checkpoint: openCheckpoint(engine, 1n, fingerprint),
+        offset: 1n,
+        startedAt: performance.now(),
+      });
       if (!written) throw new Error('checkpoint not written');
     }, 3);
     const context = { engineOptions: options, fingerprint, group: 'bench', log };
@@ -162,10 +185,23 @@ async function throughKafka(row: RestoreRow, keys: readonly Uint8Array[], broker
   }
 }
 
-const fmtMs = (s: Stats | undefined) => (s === undefined ? '–' : `${ms(s.min).toFixed(0)} (${ms(s.mean).toFixed(0)} ± ${ms(s.std).toFixed(0)})`);
+const fmtMs = (s: Stats | undefined) =>
+  s === undefined ? '–' : `${ms(s.min).toFixed(0)} (${ms(s.mean).toFixed(0)} ± ${ms(s.std).toFixed(0)})`;
 
 function table(rows: readonly RestoreRow[]): { head: string[]; body: string[][] } {
-  const head = ['rules', 'series', 'checkpoint MB', 'B/series', 'B/series w/o keys', 'copy ms', 'checksum ms', 'restore ms', 'Kafka write ms', 'Kafka restore ms', `CPU share at ${INTERVAL_S} s`];
+  const head = [
+    'rules',
+    'series',
+    'checkpoint MB',
+    'B/series',
+    'B/series w/o keys',
+    'copy ms',
+    'checksum ms',
+    'restore ms',
+    'Kafka write ms',
+    'Kafka restore ms',
+    `CPU share at ${INTERVAL_S} s`,
+  ];
   const body = rows.map((r) => [
     r.rule === 'window' ? `window (W = ${W})` : 'default',
     fmtInt(r.series),

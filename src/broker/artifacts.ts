@@ -92,7 +92,10 @@ function throwIfMavenFailed(result: RunResult, output: string, paths: { pom: str
   if (result.code !== 0) {
     rmSync(paths.staging, { recursive: true, force: true });
     const how = result.signal === null ? `exit code ${result.code}` : `signal ${result.signal}`;
-    const unreachable = /Could not (transfer|resolve)|No plugin found for prefix|UnknownHost|Connection (refused|timed out)|Network is unreachable/i.test(output);
+    const unreachable =
+      /Could not (transfer|resolve)|No plugin found for prefix|UnknownHost|Connection (refused|timed out)|Network is unreachable/i.test(
+        output,
+      );
     throw new BrokerStartError(
       'mvn-failed',
       `Cannot start the local Kafka broker: Maven failed to resolve Kafka from ${paths.pom} (${how}` +

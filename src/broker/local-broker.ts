@@ -175,7 +175,10 @@ async function spawnBroker(java: string, run: RunPlan, heap: string, detached: b
   if (pid === undefined) {
     // 'error' is emitted on the next tick; the pid is missing only when spawning failed.
     await new Promise((resolve) => setImmediate(resolve));
-    throw new BrokerStartError('exited-early', `Cannot start the local Kafka broker: spawning ${java} failed (${exited ?? 'unknown error'}).`);
+    throw new BrokerStartError(
+      'exited-early',
+      `Cannot start the local Kafka broker: spawning ${java} failed (${exited ?? 'unknown error'}).`,
+    );
   }
   return { child, pid, exited: () => exited };
 }
@@ -252,7 +255,10 @@ function summarizeLog(text: string): string {
   const firstError = lines.findIndex(isError);
   const last = tail(text, LAST);
   if (firstError === -1 || firstError >= lines.length - LAST) return last;
-  const errors = lines.slice(firstError, lines.length - LAST).filter(isError).slice(0, 8);
+  const errors = lines
+    .slice(firstError, lines.length - LAST)
+    .filter(isError)
+    .slice(0, 8);
   return `first errors:\n${errors.join('\n')}\n...\nlast lines:\n${last}`;
 }
 

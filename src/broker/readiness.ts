@@ -38,19 +38,13 @@ export async function probeKafka(broker: string, timeoutMs = 5_000): Promise<voi
   }
 }
 
-export type Readiness =
-  | { ready: true }
-  | { ready: false; why: 'exited' }
-  | { ready: false; why: 'timeout'; lastError: string };
+export type Readiness = { ready: true } | { ready: false; why: 'exited' } | { ready: false; why: 'timeout'; lastError: string };
 
 /**
  * Probes `broker` every 200 ms until it answers, the process exits (`hasExited`), or
  * `timeoutMs` passes.
  */
-export async function waitUntilReady(
-  broker: string,
-  options: { timeoutMs: number; hasExited: () => boolean },
-): Promise<Readiness> {
+export async function waitUntilReady(broker: string, options: { timeoutMs: number; hasExited: () => boolean }): Promise<Readiness> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError = 'no probe finished';
   for (;;) {

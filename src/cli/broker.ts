@@ -1,10 +1,4 @@
-import {
-  brokerStatus,
-  BrokerStartError,
-  kafkaHome,
-  startBackgroundBroker,
-  stopBackgroundBroker,
-} from '../broker/index.js';
+import { brokerStatus, BrokerStartError, kafkaHome, startBackgroundBroker, stopBackgroundBroker } from '../broker/index.js';
 
 const USAGE = `Usage: sigmawatch broker <command>
 

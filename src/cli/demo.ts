@@ -76,7 +76,12 @@ async function runDemo(config: Config, o: DemoOptions): Promise<number> {
   say(`demo: using ${brokers.brokers.join(',')} (${brokers.source})`);
   const stamp = `demo-${Date.now().toString(36)}`;
   const topics: DemoTopics = { metrics: `${stamp}.metrics`, alerts: `${stamp}.alerts`, deadLetter: `${stamp}.dead-letter` };
-  const kafka = new Kafka({ clientId: 'sigmawatch-demo', brokers: brokers.brokers, ...kafkaConnection(config.kafka), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'sigmawatch-demo',
+    brokers: brokers.brokers,
+    ...kafkaConnection(config.kafka),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   const metrics = createMetrics();
   const alerts: AlertEvent[] = [];
@@ -99,7 +104,8 @@ async function runDemo(config: Config, o: DemoOptions): Promise<number> {
     return 1;
   } finally {
     await worker.stop().catch(() => undefined);
-    if (brokers.source !== 'started') await admin.deleteTopics({ topics: [...Object.values(topics), `${topics.metrics}.changelog`] }).catch(() => undefined);
+    if (brokers.source !== 'started')
+      await admin.deleteTopics({ topics: [...Object.values(topics), `${topics.metrics}.changelog`] }).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await brokers.stop();
   }
@@ -116,7 +122,12 @@ function demoConfig(config: Config, brokers: string[], stamp: string, topics: De
   };
 }
 
-function demoWorker(config: Config, brokers: string[], metrics: ReturnType<typeof createMetrics>, onAlert: (a: AlertEvent) => void): Worker {
+function demoWorker(
+  config: Config,
+  brokers: string[],
+  metrics: ReturnType<typeof createMetrics>,
+  onAlert: (a: AlertEvent) => void,
+): Worker {
   return new Worker({
     config,
     brokers,
@@ -155,9 +166,14 @@ async function waitForWorker(metrics: ReturnType<typeof createMetrics>, samples:
 
 function printAlert(a: AlertEvent): void {
   const time = new Date(a.ts).toISOString().slice(11, 23);
-  const status = a.status === 'firing' ? paint(a.severity === 'critical' ? '31;1' : '33;1', `FIRING ${a.severity.padEnd(8)}`) : paint('32', 'resolved        ');
+  const status =
+    a.status === 'firing'
+      ? paint(a.severity === 'critical' ? '31;1' : '33;1', `FIRING ${a.severity.padEnd(8)}`)
+      : paint('32', 'resolved        ');
   const z = `${a.z >= 0 ? '+' : ''}${a.z.toFixed(1)}`;
-  process.stdout.write(`${time}  ${status}  ${a.series}  value=${a.value.toPrecision(5)}  z=${z}  (mean ${a.mean.toPrecision(5)} ± ${a.std.toPrecision(3)})\n`);
+  process.stdout.write(
+    `${time}  ${status}  ${a.series}  value=${a.value.toPrecision(5)}  z=${z}  (mean ${a.mean.toPrecision(5)} ± ${a.std.toPrecision(3)})\n`,
+  );
 }
 
 async function processedSamples(metrics: ReturnType<typeof createMetrics>): Promise<number> {
@@ -173,7 +189,14 @@ function quantile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function summarize(report: ProduceReport | undefined, alerts: AlertEvent[], latencies: number[], processed: number, busy: number, seconds: number): void {
+function summarize(
+  report: ProduceReport | undefined,
+  alerts: AlertEvent[],
+  latencies: number[],
+  processed: number,
+  busy: number,
+  seconds: number,
+): void {
   if (report === undefined) return;
   const fired = alerts.filter((a) => a.reason === 'fired');
   const key = (series: string, ts: number) => `${series}\u0000${ts}`;
@@ -194,7 +217,11 @@ function summarize(report: ProduceReport | undefined, alerts: AlertEvent[], late
     `  sample-to-alert latency p50 ${quantile(sorted, 0.5).toFixed(0)} ms, p99 ${quantile(sorted, 0.99).toFixed(0)} ms (sample time to broker ack)`,
     `  wall time               ${seconds.toFixed(1)} s`,
   ];
-  for (const x of missed.slice(0, 5)) lines.push(`  missed: ${x.series} at ${new Date(x.ts).toISOString()} (${x.sign > 0 ? 'spike' : 'dip'})`);
-  for (const a of falseAlarms.slice(0, 5)) lines.push(`  false alarm: ${a.series} at ${new Date(a.ts).toISOString()} (value ${a.value.toPrecision(5)}, z ${a.z.toFixed(1)}, window ${a.window})`);
+  for (const x of missed.slice(0, 5))
+    lines.push(`  missed: ${x.series} at ${new Date(x.ts).toISOString()} (${x.sign > 0 ? 'spike' : 'dip'})`);
+  for (const a of falseAlarms.slice(0, 5))
+    lines.push(
+      `  false alarm: ${a.series} at ${new Date(a.ts).toISOString()} (value ${a.value.toPrecision(5)}, z ${a.z.toFixed(1)}, window ${a.window})`,
+    );
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -46,7 +46,10 @@ export class Progress {
   private shown = false;
   readonly enabled: boolean;
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly now: () => number = Date.now,
+  ) {
     this.enabled = stream.isTTY === true;
   }
 

@@ -192,7 +192,9 @@ async function produce(flags: ProduceFlags, config: Config): Promise<number> {
     if (flags.anomaliesFile !== undefined) anomaliesFd = openSync(flags.anomaliesFile, 'w');
     resolved = await resolveBrokers(config.kafka.brokers, { log: (line) => say(`broker: ${line}`) });
     if (resolved.source === 'started') {
-      say(`produce: started a local broker at ${resolved.brokers.join(',')} for this run; it stops (with its data) when produce exits. Use 'sigmawatch broker start' for one that stays.`);
+      say(
+        `produce: started a local broker at ${resolved.brokers.join(',')} for this run; it stops (with its data) when produce exits. Use 'sigmawatch broker start' for one that stays.`,
+      );
     }
     if (!(await topicReady(resolved.brokers, topic, config, say))) return 1;
     const report = await produceLoad(loadOptions(flags, config, { brokers: resolved.brokers, topic, signal: controller.signal, progress }));
@@ -219,7 +221,8 @@ async function topicReady(brokers: string[], topic: string, config: Config, say:
     );
     return false;
   }
-  if (created) say(`produce: created topic ${topic} (${config.kafka.partitions} partitions, replication ${config.kafka.replicationFactor})`);
+  if (created)
+    say(`produce: created topic ${topic} (${config.kafka.partitions} partitions, replication ${config.kafka.replicationFactor})`);
   return true;
 }
 
@@ -231,7 +234,11 @@ function loadOptions(
 ): ProduceOptions {
   // kafkajs says a few things at info on every connect; a load generator's stderr is for the
   // summary, so its client logs from warn up unless a more verbose level is configured.
-  const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, name: 'produce', destination: process.stderr });
+  const logger = createLogger({
+    level: config.log.level === 'info' ? 'warn' : config.log.level,
+    name: 'produce',
+    destination: process.stderr,
+  });
   return {
     brokers: run.brokers,
     connection: kafkaConnection(config.kafka),
@@ -251,14 +258,20 @@ function loadOptions(
     logger,
     onProgress: (p) =>
       run.progress.update(
-        () => `produce: ${fmt(p.samples)} samples, ${fmt(p.records)} records, ${fmt(p.anomalies)} anomalies, ${p.seconds.toFixed(1)} s, ${fmt(p.samples / Math.max(p.seconds, 1e-3))} samples/s`,
+        () =>
+          `produce: ${fmt(p.samples)} samples, ${fmt(p.records)} records, ${fmt(p.anomalies)} anomalies, ${p.seconds.toFixed(1)} s, ${fmt(p.samples / Math.max(p.seconds, 1e-3))} samples/s`,
       ),
   };
 }
 
 /** true = created, false = existed, null = missing and not allowed to create. */
 async function ensureTopic(brokers: string[], topic: string, config: Config): Promise<boolean | null> {
-  const admin = new Kafka({ clientId: `${config.kafka.clientId}-produce-admin`, brokers, ...kafkaConnection(config.kafka), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: `${config.kafka.clientId}-produce-admin`,
+    brokers,
+    ...kafkaConnection(config.kafka),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     if ((await admin.listTopics()).includes(topic)) return false;

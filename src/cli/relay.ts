@@ -55,10 +55,19 @@ export async function relayCommand(args: string[]): Promise<number> {
 /** What only the relay needs of a configuration that is otherwise valid. */
 function checkRelayConfig(config: Config, localBroker: boolean): void {
   if (config.relay.alertmanagers.length === 0) {
-    throw new ConfigError([{ source: 'config', path: ['relay', 'alertmanagers'], message: 'relay.alertmanagers must list at least one Alertmanager URL (e.g. --set relay.alertmanagers=http://127.0.0.1:9093), got [] (array)' }]);
+    throw new ConfigError([
+      {
+        source: 'config',
+        path: ['relay', 'alertmanagers'],
+        message:
+          'relay.alertmanagers must list at least one Alertmanager URL (e.g. --set relay.alertmanagers=http://127.0.0.1:9093), got [] (array)',
+      },
+    ]);
   }
   if (!localBroker && config.kafka.brokers.length === 0) {
-    throw new UsageError('no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker');
+    throw new UsageError(
+      'no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker',
+    );
   }
 }
 
@@ -69,7 +78,14 @@ async function runRelay(config: Config, logger: Logger): Promise<number> {
   const service = new RelayService({ config, brokers: brokers.brokers, logger, onFatal: () => fatal() });
   let http: HttpServer | undefined;
   if (config.relay.httpPort !== 0) {
-    http = await startHttpServer({ host: config.http.host, port: config.relay.httpPort, metrics: service.metrics.registry, health: () => service.health(), ready: () => service.ready(), logger });
+    http = await startHttpServer({
+      host: config.http.host,
+      port: config.relay.httpPort,
+      metrics: service.metrics.registry,
+      health: () => service.health(),
+      ready: () => service.ready(),
+      logger,
+    });
     logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
   }
   const stopRequested = onStopSignal(logger);

@@ -70,7 +70,16 @@ async function replay(files: string[], config: ReturnType<typeof loadConfigFromF
   let failed = 0;
   for (const file of files) {
     try {
-      await run.file(file, showProgress(file, progress, started, () => ({ rows: run.totals.rows, alerts: summary.totals.fired }), () => void out.flush()));
+      await run.file(
+        file,
+        showProgress(
+          file,
+          progress,
+          started,
+          () => ({ rows: run.totals.rows, alerts: summary.totals.fired }),
+          () => void out.flush(),
+        ),
+      );
     } catch (e) {
       if (!(e instanceof ReplayInputError)) throw e;
       progress.clear();
@@ -84,12 +93,28 @@ async function replay(files: string[], config: ReturnType<typeof loadConfigFromF
   summary.rows = rows;
   const seconds = (performance.now() - started) / 1000;
   const stillFiring = run.engine.detector.firingCount();
-  process.stderr.write(summary.format({ files: files.length, series: run.engine.seriesCount, refused, seconds, stillFiring, heldBack, spanMs: run.engine.spanMs }) + '\n');
+  process.stderr.write(
+    summary.format({
+      files: files.length,
+      series: run.engine.seriesCount,
+      refused,
+      seconds,
+      stillFiring,
+      heldBack,
+      spanMs: run.engine.spanMs,
+    }) + '\n',
+  );
   return failed > 0 ? 1 : 0;
 }
 
 /** The progress callback of one file: percent read, rows, rows/s, alerts. */
-function showProgress(file: string, progress: Progress, started: number, counts: () => { rows: number; alerts: number }, flush: () => void): (bytes: number) => void {
+function showProgress(
+  file: string,
+  progress: Progress,
+  started: number,
+  counts: () => { rows: number; alerts: number },
+  flush: () => void,
+): (bytes: number) => void {
   const size = fileSize(file);
   return (bytes) => {
     progress.update(() => {

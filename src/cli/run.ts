@@ -46,7 +46,9 @@ export async function runCommand(args: string[]): Promise<number> {
     localBroker = values['local-broker'] === true;
     if (!localBroker && config.kafka.brokers.length === 0) {
       // Starting a development broker by surprise (or failing to find its pom in an image) helps nobody.
-      throw new UsageError('no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker');
+      throw new UsageError(
+        'no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker',
+      );
     }
   } catch (e) {
     return reportError(e, 'run');

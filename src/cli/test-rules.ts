@@ -80,7 +80,9 @@ function expandArgs(args: readonly string[]): string[] {
       files.push(arg);
       continue;
     }
-    const found = readdirSync(arg).filter((n) => /\.test\.ya?ml$/.test(n)).sort();
+    const found = readdirSync(arg)
+      .filter((n) => /\.test\.ya?ml$/.test(n))
+      .sort();
     if (found.length === 0) throw new UsageError(`no *.test.yaml files in the directory ${arg}`);
     files.push(...found.map((n) => join(arg, n)));
   }

@@ -4,7 +4,15 @@
  * by name, and the rule's annotation templates rendered. Templates are compiled once per rule;
  * building happens per alert (rare), never per sample.
  */
-import { ALERT_REASON_NAMES, BASELINE_NAMES, TRIGGER_NAMES, Trigger, isResolution, type AlertQueue, type AlertReason } from '../core/alert-queue.js';
+import {
+  ALERT_REASON_NAMES,
+  BASELINE_NAMES,
+  TRIGGER_NAMES,
+  Trigger,
+  isResolution,
+  type AlertQueue,
+  type AlertReason,
+} from '../core/alert-queue.js';
 import type { Rule } from '../core/rule.js';
 import { compileTemplate, type CompiledTemplate } from './alert-template.js';
 import { alertId, type AlertEvent } from './alerts.js';

@@ -114,11 +114,7 @@ function getterFor(name: string, offset: number): Getter {
     const label = name.slice('labels.'.length);
     if (LABEL_NAME.test(label)) return (c) => (Object.hasOwn(c.labels, label) ? c.labels[label]! : '');
   }
-  throw new TemplateError(
-    `unknown placeholder {{ ${name} }}; allowed: ${TEMPLATE_PLACEHOLDERS.join(', ')}`,
-    offset,
-    name,
-  );
+  throw new TemplateError(`unknown placeholder {{ ${name} }}; allowed: ${TEMPLATE_PLACEHOLDERS.join(', ')}`, offset, name);
 }
 
 function renderer(literals: readonly string[], getters: readonly Getter[]): (ctx: TemplateContext) => string {

@@ -164,7 +164,9 @@ export function decodeAlert(bytes: Uint8Array): AlertEvent {
     body = bytes[0] === 0x7b ? JSON.parse(UTF8.decode(bytes)) : MSGPACK.decode(bytes);
   } catch (cause) {
     const json = bytes[0] === 0x7b;
-    throw new DecodeError(json ? 'not_json' : 'not_msgpack', `alert is not valid ${json ? 'JSON' : 'msgpack'}: ${String(cause)}`, { cause });
+    throw new DecodeError(json ? 'not_json' : 'not_msgpack', `alert is not valid ${json ? 'JSON' : 'msgpack'}: ${String(cause)}`, {
+      cause,
+    });
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new DecodeError('bad_shape', 'an alert event must be a map');
@@ -206,7 +208,8 @@ function str(r: Record<string, unknown>, k: string): string {
 
 function oneOf(r: Record<string, unknown>, k: string, allowed: ReadonlySet<string>): string {
   const v = str(r, k);
-  if (!allowed.has(v)) throw new DecodeError('bad_shape', `alert field "${k}" must be one of ${[...allowed].join(', ')}, got ${JSON.stringify(v)}`);
+  if (!allowed.has(v))
+    throw new DecodeError('bad_shape', `alert field "${k}" must be one of ${[...allowed].join(', ')}, got ${JSON.stringify(v)}`);
   return v;
 }
 

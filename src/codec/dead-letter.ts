@@ -72,7 +72,13 @@ export interface DeadLetter {
 }
 
 /** The dead-letter copy of `record`; `failedAt` is the wall clock (Unix ms) of the caller. */
-export function deadLetterOf(record: SourceRecord, reason: DeadLetterReason, message: string, source: DeadLetterSource, failedAt: number): DeadLetter {
+export function deadLetterOf(
+  record: SourceRecord,
+  reason: DeadLetterReason,
+  message: string,
+  source: DeadLetterSource,
+  failedAt: number,
+): DeadLetter {
   const headers = copyableHeaders(record.headers);
   const added: Record<string, string> = {
     [DEAD_LETTER_HEADERS.reason]: reason,

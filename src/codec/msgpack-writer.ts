@@ -39,23 +39,23 @@ export class MsgpackWriter {
     let p = this.#pos;
     if (n >= 0) {
       if (n < 0x80) b[p++] = n;
-      else if (n <= 0xff) (b[p++] = 0xcc), (b[p++] = n);
-      else if (n <= 0xffff) (b[p++] = 0xcd), v.setUint16(p, n), (p += 2);
-      else if (n <= 0xffffffff) (b[p++] = 0xce), v.setUint32(p, n), (p += 4);
+      else if (n <= 0xff) ((b[p++] = 0xcc), (b[p++] = n));
+      else if (n <= 0xffff) ((b[p++] = 0xcd), v.setUint16(p, n), (p += 2));
+      else if (n <= 0xffffffff) ((b[p++] = 0xce), v.setUint32(p, n), (p += 4));
       else {
         b[p++] = 0xcf;
         const hi = Math.floor(n / TWO_32);
-        v.setUint32(p, hi), v.setUint32(p + 4, n - hi * TWO_32), (p += 8);
+        (v.setUint32(p, hi), v.setUint32(p + 4, n - hi * TWO_32), (p += 8));
       }
     } else {
       if (n >= -32) b[p++] = n + 0x100;
-      else if (n >= -0x80) (b[p++] = 0xd0), v.setInt8(p, n), (p += 1);
-      else if (n >= -0x8000) (b[p++] = 0xd1), v.setInt16(p, n), (p += 2);
-      else if (n >= -0x80000000) (b[p++] = 0xd2), v.setInt32(p, n), (p += 4);
+      else if (n >= -0x80) ((b[p++] = 0xd0), v.setInt8(p, n), (p += 1));
+      else if (n >= -0x8000) ((b[p++] = 0xd1), v.setInt16(p, n), (p += 2));
+      else if (n >= -0x80000000) ((b[p++] = 0xd2), v.setInt32(p, n), (p += 4));
       else {
         b[p++] = 0xd3;
         const hi = Math.floor(n / TWO_32);
-        v.setInt32(p, hi), v.setUint32(p + 4, n - hi * TWO_32), (p += 8);
+        (v.setInt32(p, hi), v.setUint32(p + 4, n - hi * TWO_32), (p += 8));
       }
     }
     this.#pos = p;
@@ -88,9 +88,9 @@ export class MsgpackWriter {
     }
     const b = this.#bytes;
     if (realHeaderLen === 1) b[headerAt] = 0xa0 | written;
-    else if (realHeaderLen === 2) (b[headerAt] = 0xd9), (b[headerAt + 1] = written);
-    else if (realHeaderLen === 3) (b[headerAt] = 0xda), this.#view.setUint16(headerAt + 1, written);
-    else (b[headerAt] = 0xdb), this.#view.setUint32(headerAt + 1, written);
+    else if (realHeaderLen === 2) ((b[headerAt] = 0xd9), (b[headerAt + 1] = written));
+    else if (realHeaderLen === 3) ((b[headerAt] = 0xda), this.#view.setUint16(headerAt + 1, written));
+    else ((b[headerAt] = 0xdb), this.#view.setUint32(headerAt + 1, written));
     this.#pos = headerAt + realHeaderLen + written;
     return this;
   }
@@ -114,8 +114,8 @@ export class MsgpackWriter {
   #header(n: number, fix: number, h16: number, h32: number): this {
     this.#ensure(5);
     if (n < 16) this.#bytes[this.#pos++] = fix | n;
-    else if (n <= 0xffff) (this.#bytes[this.#pos] = h16), this.#view.setUint16(this.#pos + 1, n), (this.#pos += 3);
-    else (this.#bytes[this.#pos] = h32), this.#view.setUint32(this.#pos + 1, n), (this.#pos += 5);
+    else if (n <= 0xffff) ((this.#bytes[this.#pos] = h16), this.#view.setUint16(this.#pos + 1, n), (this.#pos += 3));
+    else ((this.#bytes[this.#pos] = h32), this.#view.setUint32(this.#pos + 1, n), (this.#pos += 5));
     return this;
   }
 

@@ -22,10 +22,7 @@ export function encodeCompact(ts: number, value: number): Buffer {
 /** A compact multi-point record `[[ts, value], ...]`, from pairs or from two parallel arrays. */
 export function encodeCompactPoints(points: ArrayLike<readonly [number, number]>): Buffer;
 export function encodeCompactPoints(ts: ArrayLike<number>, values: ArrayLike<number>): Buffer;
-export function encodeCompactPoints(
-  a: ArrayLike<readonly [number, number]> | ArrayLike<number>,
-  values?: ArrayLike<number>,
-): Buffer {
+export function encodeCompactPoints(a: ArrayLike<readonly [number, number]> | ArrayLike<number>, values?: ArrayLike<number>): Buffer {
   const n = a.length;
   if (n === 0) throw new RangeError('encodeCompactPoints: a record needs at least one point');
   if (values !== undefined && values.length !== n) {
@@ -37,7 +34,9 @@ export function encodeCompactPoints(
       const [ts, v] = (a as ArrayLike<readonly [number, number]>)[i]!;
       w.arrayHeader(2).intOrFloat(ts).float64(v);
     } else {
-      w.arrayHeader(2).intOrFloat((a as ArrayLike<number>)[i]!).float64(values[i]!);
+      w.arrayHeader(2)
+        .intOrFloat((a as ArrayLike<number>)[i]!)
+        .float64(values[i]!);
     }
   }
   return w.finish();
@@ -57,9 +56,13 @@ export function encodeVerbose(sample: VerboseSample, format: 'msgpack' | 'json')
   }
   return new MsgpackWriter(64)
     .mapHeader(4)
-    .str('name').str(name)
-    .str('labels').stringMap(labels)
-    .str('ts').intOrFloat(ts)
-    .str('value').float64(value)
+    .str('name')
+    .str(name)
+    .str('labels')
+    .stringMap(labels)
+    .str('ts')
+    .intOrFloat(ts)
+    .str('value')
+    .float64(value)
     .finish();
 }

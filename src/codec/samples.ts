@@ -345,11 +345,28 @@ export function describeByte(b: number): string {
   if (b >= 0xcc && b <= 0xd3) return `an integer (0x${hex(b)})`;
   if (b === 0xca || b === 0xcb) return `a float (0x${hex(b)})`;
   const named: Record<number, string> = {
-    0xc0: 'nil', 0xc1: 'the unused byte 0xc1', 0xc2: 'false', 0xc3: 'true',
-    0xc4: 'binary', 0xc5: 'binary', 0xc6: 'binary', 0xc7: 'an ext', 0xc8: 'an ext', 0xc9: 'an ext',
-    0xd4: 'an ext', 0xd5: 'an ext', 0xd6: 'an ext', 0xd7: 'an ext', 0xd8: 'an ext',
-    0xd9: 'a string', 0xda: 'a string', 0xdb: 'a string', 0xdc: 'an array', 0xdd: 'an array',
-    0xde: 'a map', 0xdf: 'a map',
+    0xc0: 'nil',
+    0xc1: 'the unused byte 0xc1',
+    0xc2: 'false',
+    0xc3: 'true',
+    0xc4: 'binary',
+    0xc5: 'binary',
+    0xc6: 'binary',
+    0xc7: 'an ext',
+    0xc8: 'an ext',
+    0xc9: 'an ext',
+    0xd4: 'an ext',
+    0xd5: 'an ext',
+    0xd6: 'an ext',
+    0xd7: 'an ext',
+    0xd8: 'an ext',
+    0xd9: 'a string',
+    0xda: 'a string',
+    0xdb: 'a string',
+    0xdc: 'an array',
+    0xdd: 'an array',
+    0xde: 'a map',
+    0xdf: 'a map',
   };
   return named[b] ?? `0x${hex(b)}`;
 }
@@ -409,7 +426,10 @@ function decodeVerbose(body: unknown, key: Uint8Array | null, out: SampleBatch, 
   if (!(ts > 0 && ts < MAX_TS_MS)) throw badTimestamp(ts, -1);
   const value = field(record, 'value', form);
   if (typeof value !== 'number') {
-    fail('bad_shape', `"value" must be a number, got ${typeName(value)}${value === null ? ' (JSON has no NaN; send finite numbers only)' : ''}`);
+    fail(
+      'bad_shape',
+      `"value" must be a number, got ${typeName(value)}${value === null ? ' (JSON has no NaN; send finite numbers only)' : ''}`,
+    );
   }
   if (!Number.isFinite(value)) throw nonFinite(value, -1);
   const id = formatSeriesId(name, labels);

@@ -191,7 +191,10 @@ class SeriesIdParser {
       while (i < id.length && ok(id.charCodeAt(i), false)) i++;
     }
     if (i === start) {
-      this.#fail(start, metric ? 'expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)' : `expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) or '}'`);
+      this.#fail(
+        start,
+        metric ? 'expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)' : `expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) or '}'`,
+      );
     }
     this.#pos = i;
     return id.slice(start, i);

@@ -10,8 +10,8 @@
  * left alone: the prefix is shared with the rest of the program (SIGMAWATCH_CONFIG, harness knobs).
  */
 
-import type {ConfigIssue, PathSegment} from './errors.js';
-import {parseScalar, setIn, type Provenance, type Tree} from './sources.js';
+import type { ConfigIssue, PathSegment } from './errors.js';
+import { parseScalar, setIn, type Provenance, type Tree } from './sources.js';
 
 const PREFIX = 'SIGMAWATCH_';
 
@@ -26,10 +26,10 @@ interface Named {
 
 /** Env var → key. Order within this table is the order of application. */
 export const NAMED_ENV: Readonly<Record<string, Named>> = {
-  SIGMAWATCH_KAFKA_BROKERS: {path: ['kafka', 'brokers'], text: true},
-  SIGMAWATCH_GROUP_ID: {path: ['kafka', 'group_id'], text: true},
-  SIGMAWATCH_LOG_LEVEL: {path: ['log', 'level'], text: false},
-  SIGMAWATCH_HTTP_PORT: {path: ['http', 'port'], text: false},
+  SIGMAWATCH_KAFKA_BROKERS: { path: ['kafka', 'brokers'], text: true },
+  SIGMAWATCH_GROUP_ID: { path: ['kafka', 'group_id'], text: true },
+  SIGMAWATCH_LOG_LEVEL: { path: ['log', 'level'], text: false },
+  SIGMAWATCH_HTTP_PORT: { path: ['http', 'port'], text: false },
 };
 
 /** The config file to read when the caller names none. */
@@ -37,18 +37,18 @@ export const CONFIG_FILE_ENV = 'SIGMAWATCH_CONFIG';
 
 export function applyEnv(root: Tree, env: NodeJS.ProcessEnv, prov: Provenance, issues: ConfigIssue[]): void {
   const set = (name: string, path: readonly PathSegment[], raw: string, text: boolean): void => {
-    const origin = {kind: 'env', name} as const;
+    const origin = { kind: 'env', name } as const;
     let value: unknown = raw;
     if (!text) {
       const parsed = parseScalar(raw);
       if ('problem' in parsed) {
-        issues.push({source: `env ${name}`, path, message: parsed.problem});
+        issues.push({ source: `env ${name}`, path, message: parsed.problem });
         return;
       }
       value = parsed.value;
     }
     const problem = setIn(root, path, value, origin, prov);
-    if (problem !== undefined) issues.push({source: `env ${name}`, path, message: problem});
+    if (problem !== undefined) issues.push({ source: `env ${name}`, path, message: problem });
   };
 
   const brokers = env.KAFKA_BROKERS;
@@ -64,13 +64,13 @@ export function applyEnv(root: Tree, env: NodeJS.ProcessEnv, prov: Provenance, i
       .split('__')
       .map((seg): PathSegment => (/^\d+$/.test(seg) ? Number(seg) : seg));
     if (path.some((seg) => seg === '')) {
-      issues.push({source: `env ${name}`, path: [], message: 'the name is not of the form SIGMAWATCH_<SECTION>__<KEY>[__<KEY>…]'});
+      issues.push({ source: `env ${name}`, path: [], message: 'the name is not of the form SIGMAWATCH_<SECTION>__<KEY>[__<KEY>…]' });
       continue;
     }
     set(name, path, env[name]!, TEXT_KEYS.has(path.join('.')));
   }
 
-  for (const [name, {path, text}] of Object.entries(NAMED_ENV)) {
+  for (const [name, { path, text }] of Object.entries(NAMED_ENV)) {
     const raw = env[name];
     if (raw) set(name, path, raw, text);
   }

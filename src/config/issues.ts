@@ -4,10 +4,10 @@
  * schema's messages follow.
  */
 
-import type {z} from 'zod';
-import {describeValue, formatPath, type ConfigIssue, type PathSegment} from './errors.js';
-import {describeOrigin, type Provenance} from './sources.js';
-import {didYouMean} from './suggest.js';
+import type { z } from 'zod';
+import { describeValue, formatPath, type ConfigIssue, type PathSegment } from './errors.js';
+import { describeOrigin, type Provenance } from './sources.js';
+import { didYouMean } from './suggest.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -16,7 +16,7 @@ export function toConfigIssues(zodIssues: readonly Issue[], prov: Provenance): C
   for (const iss of zodIssues) {
     const path = iss.path.filter((s): s is PathSegment => typeof s !== 'symbol');
     const at = (p: readonly PathSegment[], message: string, atKey = false): void => {
-      out.push({source: describeOrigin(prov.find(p), p, atKey), path: p, message});
+      out.push({ source: describeOrigin(prov.find(p), p, atKey), path: p, message });
     };
     const where = formatPath(path);
     switch (iss.code) {
@@ -37,7 +37,7 @@ export function toConfigIssues(zodIssues: readonly Issue[], prov: Provenance): C
         break;
       }
       case 'custom': {
-        const kind = (iss.params as {kind?: string} | undefined)?.kind;
+        const kind = (iss.params as { kind?: string } | undefined)?.kind;
         if (kind === 'sentence') at(path, `${where} ${iss.message}`);
         else if (kind === 'note') at(path, `${where}: ${iss.message}`);
         else at(path, field(where, iss));
@@ -58,7 +58,7 @@ export function toConfigIssues(zodIssues: readonly Issue[], prov: Provenance): C
 
 /** `<path> must be <what is allowed>, got <value> (<type>)`, or `<path> is required …`. */
 function field(where: string, iss: Issue): string {
-  const input = (iss as {input?: unknown}).input;
+  const input = (iss as { input?: unknown }).input;
   if (iss.code === 'invalid_type' && input === undefined) return `${where} is required: ${iss.message}`;
   // A zod default message (capitalised) means the schema missed a custom one; still say something useful.
   if (/^[A-Z]/.test(iss.message)) return `${where}: ${iss.message}, got ${describeValue(input)}`;

@@ -4,16 +4,16 @@
  * Every problem found is reported at once in a `ConfigError` (exit code 2).
  */
 
-import {existsSync} from 'node:fs';
-import {relative, isAbsolute} from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {ConfigError, type ConfigIssue} from './errors.js';
-import {applyEnv, CONFIG_FILE_ENV} from './env.js';
-import {toConfigIssues} from './issues.js';
-import {applyOverrides} from './overrides.js';
-import {configSchema} from './schema.js';
-import {mergeInto, Provenance, readYamlFile, type Tree} from './sources.js';
-import type {Config} from './types.js';
+import { existsSync } from 'node:fs';
+import { relative, isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { applyEnv, CONFIG_FILE_ENV } from './env.js';
+import { toConfigIssues } from './issues.js';
+import { applyOverrides } from './overrides.js';
+import { configSchema } from './schema.js';
+import { mergeInto, Provenance, readYamlFile, type Tree } from './sources.js';
+import type { Config } from './types.js';
 
 export interface LoadConfigOptions {
   /** The user's YAML file; default: $SIGMAWATCH_CONFIG, else none (defaults only). */
@@ -56,7 +56,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   // A file that could not be parsed leaves nothing sensible to validate.
   if (unreadable) throw new ConfigError(issues);
 
-  const result = configSchema.safeParse(merged, {reportInput: true});
+  const result = configSchema.safeParse(merged, { reportInput: true });
   if (!result.success) issues.push(...toConfigIssues(result.error.issues, prov));
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
   return deepFreeze(result.data);

@@ -3,16 +3,28 @@
  * (defaults filled, matchers compiled, durations in ms). The keys: README.md, "Configuration reference".
  */
 
-import {z} from 'zod';
-import type {Baseline, Direction, Hold, LabelMatcher, Rule, SeverityTier, StdFloor} from '../core/rule.js';
-import {parseSelector} from '../core/matcher.js';
-import {MAX_RULES} from '../core/store.js';
-import {compileTemplate, TemplateError} from '../codec/alert-template.js';
+import { z } from 'zod';
+import type { Baseline, Direction, Hold, LabelMatcher, Rule, SeverityTier, StdFloor } from '../core/rule.js';
+import { parseSelector } from '../core/matcher.js';
+import { MAX_RULES } from '../core/store.js';
+import { compileTemplate, TemplateError } from '../codec/alert-template.js';
 import {
-  bool, duration, hold, int, labelMap, mustBe, nonEmptyString, nonNegative, note, oneOf, positive, regex, sentence,
+  bool,
+  duration,
+  hold,
+  int,
+  labelMap,
+  mustBe,
+  nonEmptyString,
+  nonNegative,
+  note,
+  oneOf,
+  positive,
+  regex,
+  sentence,
   strict,
 } from './fields.js';
-import {isPlainObject} from './sources.js';
+import { isPlainObject } from './sources.js';
 
 /** The values a rule gets for keys it leaves out; config/default.yaml spells out the same. */
 export const RULE_DEFAULTS = Object.freeze({
@@ -20,21 +32,21 @@ export const RULE_DEFAULTS = Object.freeze({
   z: 6,
   severity: 'warning',
   direction: 'both' as Direction,
-  stdFloor: Object.freeze({absolute: 1e-9, relative: 1e-9}) as StdFloor,
+  stdFloor: Object.freeze({ absolute: 1e-9, relative: 1e-9 }) as StdFloor,
   multiWindow: false,
   baseline: 'include' as Baseline,
-  for: Object.freeze({samples: 0}) as Hold,
-  keepFiringFor: Object.freeze({samples: 100}) as Hold,
+  for: Object.freeze({ samples: 0 }) as Hold,
+  keepFiringFor: Object.freeze({ samples: 100 }) as Hold,
   repeatMs: 0,
   memory: 3000,
   rearm: 2,
 });
 
 /** What `likelihood: {}` fills in. */
-export const LIKELIHOOD_DEFAULTS = Object.freeze({window: 20, probability: 1e-6, memory: 5000, minSamples: 300});
+export const LIKELIHOOD_DEFAULTS = Object.freeze({ window: 20, probability: 1e-6, memory: 5000, minSamples: 300 });
 
 /** What `seasonality: {}` fills in. */
-export const SEASONALITY_DEFAULTS = Object.freeze({buckets: 24, days: 3, explains: 0.5, memory: 2000});
+export const SEASONALITY_DEFAULTS = Object.freeze({ buckets: 24, days: 3, explains: 0.5, memory: 2000 });
 
 /**
  * A quarter of the long window (30 for the default 120), at least 1. It scales with `window`,
@@ -49,7 +61,7 @@ const SELECTOR_HELP = 'a selector string like http_requests_total{env="prod",cod
 
 /** parseSelector checks the syntax and compiles the regexes; its message says where and why. */
 const selector = () =>
-  z.string({error: SELECTOR_HELP}).superRefine((text, ctx) => {
+  z.string({ error: SELECTOR_HELP }).superRefine((text, ctx) => {
     try {
       parseSelector(text);
     } catch (err) {
@@ -69,7 +81,7 @@ const match = () =>
   );
 
 const template = () =>
-  z.string({error: 'a string (a template such as "{{ name }} is {{ value }}")'}).superRefine((source, ctx) => {
+  z.string({ error: 'a string (a template such as "{{ name }} is {{ value }}")' }).superRefine((source, ctx) => {
     try {
       compileTemplate(source);
     } catch (err) {
@@ -78,8 +90,7 @@ const template = () =>
     }
   });
 
-const tier = () =>
-  strict({severity: nonEmptyString(), z: positive()}, 'a map {severity: <name>, z: <threshold>}');
+const tier = () => strict({ severity: nonEmptyString(), z: positive() }, 'a map {severity: <name>, z: <threshold>}');
 
 /** Keys the cross-field checks read: they run only when these parsed cleanly. */
 const CROSS_FIELD_KEYS = new Set<PropertyKey>(['window', 'short_window', 'min_samples', 'z', 'severity', 'severities']);
@@ -92,43 +103,69 @@ export const ruleSchema = strict(
     short_window: int(1).optional(),
     min_samples: int(2).optional(),
     memory: int(0, 10_000_000).optional(),
-    likelihood: z.union([z.literal(false), strict(
-      {
-        window: int(1, 10_000).optional(),
-        probability: z.number({error: 'a tail probability in (0, 0.5)'}).gt(0, {error: 'a tail probability in (0, 0.5)'}).lt(0.5, {error: 'a tail probability in (0, 0.5)'}).optional(),
-        memory: int(2, 10_000_000).optional(),
-        min_samples: int(1).optional(),
-      },
-      'a map {window, probability, memory, min_samples} (all optional)',
-    )], {error: 'false (off), or a map {window, probability, memory, min_samples} (all optional)'}).optional(),
-    seasonality: z.union([z.literal(false), strict(
-      {
-        buckets: int(2, 1440).optional(),
-        days: positive().optional(),
-        explains: z.number({error: 'a fraction in (0, 1]'}).gt(0, {error: 'a fraction in (0, 1]'}).max(1, {error: 'a fraction in (0, 1]'}).optional(),
-        memory: int(2, 10_000_000).optional(),
-      },
-      'a map {buckets, days, explains, memory} (all optional)',
-    )], {error: 'false (off), or a map {buckets, days, explains, memory} (all optional)'}).optional(),
+    likelihood: z
+      .union(
+        [
+          z.literal(false),
+          strict(
+            {
+              window: int(1, 10_000).optional(),
+              probability: z
+                .number({ error: 'a tail probability in (0, 0.5)' })
+                .gt(0, { error: 'a tail probability in (0, 0.5)' })
+                .lt(0.5, { error: 'a tail probability in (0, 0.5)' })
+                .optional(),
+              memory: int(2, 10_000_000).optional(),
+              min_samples: int(1).optional(),
+            },
+            'a map {window, probability, memory, min_samples} (all optional)',
+          ),
+        ],
+        { error: 'false (off), or a map {window, probability, memory, min_samples} (all optional)' },
+      )
+      .optional(),
+    seasonality: z
+      .union(
+        [
+          z.literal(false),
+          strict(
+            {
+              buckets: int(2, 1440).optional(),
+              days: positive().optional(),
+              explains: z
+                .number({ error: 'a fraction in (0, 1]' })
+                .gt(0, { error: 'a fraction in (0, 1]' })
+                .max(1, { error: 'a fraction in (0, 1]' })
+                .optional(),
+              memory: int(2, 10_000_000).optional(),
+            },
+            'a map {buckets, days, explains, memory} (all optional)',
+          ),
+        ],
+        { error: 'false (off), or a map {buckets, days, explains, memory} (all optional)' },
+      )
+      .optional(),
     z: positive().optional(),
     severity: nonEmptyString().optional(),
     severities: z
-      .array(tier(), {error: 'a list of {severity, z} tiers, lowest z first'})
-      .min(1, {error: 'a list of at least one {severity, z} tier'})
+      .array(tier(), { error: 'a list of {severity, z} tiers, lowest z first' })
+      .min(1, { error: 'a list of at least one {severity, z} tier' })
       .optional(),
     direction: oneOf(['up', 'down', 'both']).optional(),
     std_floor: strict(
-      {absolute: nonNegative().optional(), relative: nonNegative().optional()},
+      { absolute: nonNegative().optional(), relative: nonNegative().optional() },
       'a map {absolute: <number ≥ 0>, relative: <number ≥ 0>}',
     ).optional(),
     multi_window: bool().optional(),
     baseline: oneOf(['include', 'exclude_anomalies']).optional(),
     for: hold().optional(),
     keep_firing_for: hold().optional(),
-    rearm: z.union([z.literal(0), z.number({error: 'a factor ≥ 1, or 0 (never)'}).min(1, {error: 'a factor ≥ 1, or 0 (never)'})]).optional(),
+    rearm: z
+      .union([z.literal(0), z.number({ error: 'a factor ≥ 1, or 0 (never)' }).min(1, { error: 'a factor ≥ 1, or 0 (never)' })])
+      .optional(),
     repeat: duration(true).optional(),
     labels: labelMap('a map of label name to string').optional(),
-    annotations: z.record(z.string(), template(), {error: 'a map of annotation name to template string'}).optional(),
+    annotations: z.record(z.string(), template(), { error: 'a map of annotation name to template string' }).optional(),
   },
   'a map (a rule with at least a name)',
 )
@@ -149,22 +186,28 @@ export const ruleSchema = strict(
           if (i === 0) return;
           const prev = r.severities![i - 1]!;
           if (t.z <= prev.z) {
-            sentence(ctx, ['severities', i, 'z'], `${mustBe(`greater than severities[${i - 1}].z (${prev.z})`, t.z)}; list tiers from the lowest z to the highest`);
+            sentence(
+              ctx,
+              ['severities', i, 'z'],
+              `${mustBe(`greater than severities[${i - 1}].z (${prev.z})`, t.z)}; list tiers from the lowest z to the highest`,
+            );
           }
           const first = r.severities!.findIndex((o) => o.severity === t.severity);
           if (first < i) {
-            sentence(ctx, ['severities', i, 'severity'], `${JSON.stringify(t.severity)} is already used by severities[${first}]; each tier needs its own severity`);
+            sentence(
+              ctx,
+              ['severities', i, 'severity'],
+              `${JSON.stringify(t.severity)} is already used by severities[${first}]; each tier needs its own severity`,
+            );
           }
         });
       }
     },
-    {when: (p) => isPlainObject(p.value) && !p.issues.some((i) => CROSS_FIELD_KEYS.has(i.path?.[0] ?? ''))},
+    { when: (p) => isPlainObject(p.value) && !p.issues.some((i) => CROSS_FIELD_KEYS.has(i.path?.[0] ?? '')) },
   )
   .transform((r): Rule => {
     const window = r.window ?? RULE_DEFAULTS.window;
-    const tiers: SeverityTier[] = r.severities ?? [
-      {severity: r.severity ?? RULE_DEFAULTS.severity, z: r.z ?? RULE_DEFAULTS.z},
-    ];
+    const tiers: SeverityTier[] = r.severities ?? [{ severity: r.severity ?? RULE_DEFAULTS.severity, z: r.z ?? RULE_DEFAULTS.z }];
     return {
       name: r.name,
       matchers: r.match === undefined ? [] : matchersOf(r.match),
@@ -172,18 +215,24 @@ export const ruleSchema = strict(
       shortWindow: r.short_window ?? defaultShortWindow(window),
       minSamples: r.min_samples ?? defaultMinSamples(window),
       memory: r.memory ?? RULE_DEFAULTS.memory,
-      likelihood: r.likelihood === false ? null : {
-        window: r.likelihood?.window ?? LIKELIHOOD_DEFAULTS.window,
-        probability: r.likelihood?.probability ?? LIKELIHOOD_DEFAULTS.probability,
-        memory: r.likelihood?.memory ?? LIKELIHOOD_DEFAULTS.memory,
-        minSamples: r.likelihood?.min_samples ?? LIKELIHOOD_DEFAULTS.minSamples,
-      },
-      seasonality: r.seasonality === false ? null : {
-        buckets: r.seasonality?.buckets ?? SEASONALITY_DEFAULTS.buckets,
-        days: r.seasonality?.days ?? SEASONALITY_DEFAULTS.days,
-        explains: r.seasonality?.explains ?? SEASONALITY_DEFAULTS.explains,
-        memory: r.seasonality?.memory ?? SEASONALITY_DEFAULTS.memory,
-      },
+      likelihood:
+        r.likelihood === false
+          ? null
+          : {
+              window: r.likelihood?.window ?? LIKELIHOOD_DEFAULTS.window,
+              probability: r.likelihood?.probability ?? LIKELIHOOD_DEFAULTS.probability,
+              memory: r.likelihood?.memory ?? LIKELIHOOD_DEFAULTS.memory,
+              minSamples: r.likelihood?.min_samples ?? LIKELIHOOD_DEFAULTS.minSamples,
+            },
+      seasonality:
+        r.seasonality === false
+          ? null
+          : {
+              buckets: r.seasonality?.buckets ?? SEASONALITY_DEFAULTS.buckets,
+              days: r.seasonality?.days ?? SEASONALITY_DEFAULTS.days,
+              explains: r.seasonality?.explains ?? SEASONALITY_DEFAULTS.explains,
+              memory: r.seasonality?.memory ?? SEASONALITY_DEFAULTS.memory,
+            },
       direction: r.direction ?? RULE_DEFAULTS.direction,
       tiers,
       stdFloor: {
@@ -211,9 +260,9 @@ interface MatchInput {
 /** All ANDed; the metric name is the label `__name__`, as in Prometheus. */
 function matchersOf(m: MatchInput): LabelMatcher[] {
   const out: LabelMatcher[] = [];
-  if (m.name !== undefined) out.push({label: '__name__', op: '=', value: m.name});
-  if (m.name_regex !== undefined) out.push({label: '__name__', op: '=~', value: m.name_regex});
-  for (const [label, value] of Object.entries(m.labels ?? {})) out.push({label, op: '=', value});
+  if (m.name !== undefined) out.push({ label: '__name__', op: '=', value: m.name });
+  if (m.name_regex !== undefined) out.push({ label: '__name__', op: '=~', value: m.name_regex });
+  for (const [label, value] of Object.entries(m.labels ?? {})) out.push({ label, op: '=', value });
   if (m.selector !== undefined) out.push(...parseSelector(m.selector));
   return out;
 }
@@ -222,9 +271,9 @@ function matchersOf(m: MatchInput): LabelMatcher[] {
 export const MAX_RULE_COUNT = MAX_RULES - 1;
 
 export const rulesSchema = z
-  .array(ruleSchema, {error: 'a list of rules'})
-  .min(1, {error: 'a list of at least one rule (nothing is detected without one)'})
-  .max(MAX_RULE_COUNT, {error: `a list of at most ${MAX_RULE_COUNT} rules`})
+  .array(ruleSchema, { error: 'a list of rules' })
+  .min(1, { error: 'a list of at least one rule (nothing is detected without one)' })
+  .max(MAX_RULE_COUNT, { error: `a list of at most ${MAX_RULE_COUNT} rules` })
   .superRefine(
     (rules, ctx) => {
       if (!Array.isArray(rules)) return; // `when` runs this even after a type error
@@ -238,16 +287,19 @@ export const rulesSchema = z
       });
     },
     // Run even when some rules have other problems: a duplicate name is worth reporting with them.
-    {when: () => true},
+    { when: () => true },
   )
-  .superRefine((rules, ctx) => {
-    // The first matching rule applies (core/detector.ts), so nothing after a catch-all ever does.
-    const catchAll = rules.findIndex((r) => r.matchers.length === 0);
-    if (catchAll !== -1 && catchAll < rules.length - 1) {
-      note(
-        ctx,
-        [catchAll + 1],
-        `rule ${JSON.stringify(rules[catchAll + 1]!.name)} can never apply: rules[${catchAll}] (${JSON.stringify(rules[catchAll]!.name)}) matches every series and the first matching rule wins; put the catch-all last`,
-      );
-    }
-  }, {when: (payload) => payload.issues.length === 0}); // reads the compiled rules
+  .superRefine(
+    (rules, ctx) => {
+      // The first matching rule applies (core/detector.ts), so nothing after a catch-all ever does.
+      const catchAll = rules.findIndex((r) => r.matchers.length === 0);
+      if (catchAll !== -1 && catchAll < rules.length - 1) {
+        note(
+          ctx,
+          [catchAll + 1],
+          `rule ${JSON.stringify(rules[catchAll + 1]!.name)} can never apply: rules[${catchAll}] (${JSON.stringify(rules[catchAll]!.name)}) matches every series and the first matching rule wins; put the catch-all last`,
+        );
+      }
+    },
+    { when: (payload) => payload.issues.length === 0 },
+  ); // reads the compiled rules

@@ -3,14 +3,14 @@
  * config/default.yaml is always the first layer) in, the typed `Config` out.
  */
 
-import {existsSync} from 'node:fs';
-import {z} from 'zod';
-import type {CheckpointInterval, Config} from './types.js';
-import {bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict} from './fields.js';
-import {rulesSchema} from './rule-schema.js';
-import {ALERT_FORMATS} from '../codec/alerts.js';
-import {isPlainObject} from './sources.js';
-import {DURATION_HELP, parseDuration} from './duration.js';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import type { CheckpointInterval, Config } from './types.js';
+import { bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict } from './fields.js';
+import { rulesSchema } from './rule-schema.js';
+import { ALERT_FORMATS } from '../codec/alerts.js';
+import { isPlainObject } from './sources.js';
+import { DURATION_HELP, parseDuration } from './duration.js';
 
 const BROKER = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s,:[\]]+):\d{1,5}$/;
 const BROKER_HELP = 'a host:port string such as localhost:9092';
@@ -19,18 +19,21 @@ const BROKERS_HELP = 'a list of host:port strings, or one comma-separated string
 /** Kafka's legal topic names (`Topic.java`: `[a-zA-Z0-9._-]`, at most 249 characters). */
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 const TOPIC_HELP = 'a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -)';
-const topic = () => z.string({error: TOPIC_HELP}).regex(TOPIC, {error: TOPIC_HELP});
+const topic = () => z.string({ error: TOPIC_HELP }).regex(TOPIC, { error: TOPIC_HELP });
 
 /** `a:9092, b:9092` (env vars, `--set`) becomes a list; an empty string an empty list. */
 export function splitList(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 const PEM_HELP = 'a path to a PEM file';
 const pemFile = () =>
   z
-    .string({error: PEM_HELP})
-    .min(1, {error: PEM_HELP})
+    .string({ error: PEM_HELP })
+    .min(1, { error: PEM_HELP })
     .superRefine((path, ctx) => {
       if (!existsSync(path)) sentence(ctx, [], `${mustBe('a readable PEM file', path)}: no such file`);
     });
@@ -40,33 +43,43 @@ const ssl = z.union(
   [
     z.boolean(),
     strict(
-      {ca: pemFile().optional(), cert: pemFile().optional(), key: pemFile().optional(), reject_unauthorized: bool().optional()},
+      { ca: pemFile().optional(), cert: pemFile().optional(), key: pemFile().optional(), reject_unauthorized: bool().optional() },
       'a map with ca, cert, key (PEM file paths) and reject_unauthorized',
     ),
   ],
-  {error: 'true, false, or a map with ca, cert, key (PEM file paths) and reject_unauthorized'},
+  { error: 'true, false, or a map with ca, cert, key (PEM file paths) and reject_unauthorized' },
 );
 
 const sasl = strict(
-  {mechanism: oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512']), username: z.string({error: 'a string'}), password: z.string({error: 'a string'})},
+  {
+    mechanism: oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512']),
+    username: z.string({ error: 'a string' }),
+    password: z.string({ error: 'a string' }),
+  },
   'a map with mechanism, username, password',
 ).superRefine((s, ctx) => {
   if (s.mechanism === 'none') return;
   // Never echo the password: say only that it is missing.
   if (s.username === '') sentence(ctx, ['username'], `must be set when sasl.mechanism is ${s.mechanism}`);
-  if (s.password === '') sentence(ctx, ['password'], `must be set when sasl.mechanism is ${s.mechanism} (e.g. in SIGMAWATCH_KAFKA__SASL__PASSWORD)`);
+  if (s.password === '')
+    sentence(ctx, ['password'], `must be set when sasl.mechanism is ${s.mechanism} (e.g. in SIGMAWATCH_KAFKA__SASL__PASSWORD)`);
 });
 
 const kafka = strict(
   {
     brokers: z.preprocess(
       (v) => (typeof v === 'string' ? splitList(v) : v),
-      z.array(z.string({error: BROKER_HELP}).regex(BROKER, {error: BROKER_HELP}), {error: BROKERS_HELP}),
+      z.array(z.string({ error: BROKER_HELP }).regex(BROKER, { error: BROKER_HELP }), { error: BROKERS_HELP }),
     ),
     client_id: nonEmptyString(),
     group_id: nonEmptyString(),
     topics: strict(
-      {metrics: topic(), alerts: topic(), dead_letter: topic(), changelog: z.union([z.literal(''), topic()], {error: `${TOPIC_HELP}, or '' for <metrics>.changelog`})},
+      {
+        metrics: topic(),
+        alerts: topic(),
+        dead_letter: topic(),
+        changelog: z.union([z.literal(''), topic()], { error: `${TOPIC_HELP}, or '' for <metrics>.changelog` }),
+      },
       'a map with metrics, alerts, dead_letter, changelog',
     ),
     create_topics: bool(),
@@ -94,8 +107,7 @@ const kafka = strict(
     },
     {
       when: (p) =>
-        isPlainObject(p.value) &&
-        !p.issues.some((i) => i.path?.[0] === 'heartbeat_interval_ms' || i.path?.[0] === 'session_timeout_ms'),
+        isPlainObject(p.value) && !p.issues.some((i) => i.path?.[0] === 'heartbeat_interval_ms' || i.path?.[0] === 'session_timeout_ms'),
     },
   )
   .transform((k) => ({
@@ -117,32 +129,29 @@ const kafka = strict(
       typeof k.ssl === 'boolean'
         ? k.ssl
         : {
-            ...(k.ssl.ca === undefined ? {} : {ca: k.ssl.ca}),
-            ...(k.ssl.cert === undefined ? {} : {cert: k.ssl.cert}),
-            ...(k.ssl.key === undefined ? {} : {key: k.ssl.key}),
+            ...(k.ssl.ca === undefined ? {} : { ca: k.ssl.ca }),
+            ...(k.ssl.cert === undefined ? {} : { cert: k.ssl.cert }),
+            ...(k.ssl.key === undefined ? {} : { key: k.ssl.key }),
             rejectUnauthorized: k.ssl.reject_unauthorized ?? true,
           },
-    sasl: k.sasl.mechanism === 'none' ? null : {mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password},
+    sasl: k.sasl.mechanism === 'none' ? null : { mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password },
   }));
 
-const alerts = strict(
-  {format: oneOf(ALERT_FORMATS), flap_window: duration(false)},
-  'a map (the alerts section)',
-).transform((a) => ({format: a.format, flapWindowMs: a.flap_window}));
+const alerts = strict({ format: oneOf(ALERT_FORMATS), flap_window: duration(false) }, 'a map (the alerts section)').transform((a) => ({
+  format: a.format,
+  flapWindowMs: a.flap_window,
+}));
 
 const store = strict(
-  {max_series: int(1, 16_777_214), idle_timeout: duration(false), initial_capacity: int(1)},
+  { max_series: int(1, 16_777_214), idle_timeout: duration(false), initial_capacity: int(1) },
   'a map (the store section)',
-).transform((s) => ({maxSeries: s.max_series, idleTimeoutMs: s.idle_timeout, initialCapacity: s.initial_capacity}));
+).transform((s) => ({ maxSeries: s.max_series, idleTimeoutMs: s.idle_timeout, initialCapacity: s.initial_capacity }));
 
-const http = strict({host: nonEmptyString('a host name or IP address'), port: int(0, 65535)}, 'a map (the http section)');
+const http = strict({ host: nonEmptyString('a host name or IP address'), port: int(0, 65535) }, 'a map (the http section)');
 
-const log = strict(
-  {level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])},
-  'a map (the log section)',
-);
+const log = strict({ level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }, 'a map (the log section)');
 
-const shutdown = strict({deadline: duration(false)}, 'a map (the shutdown section)').transform((s) => ({
+const shutdown = strict({ deadline: duration(false) }, 'a map (the shutdown section)').transform((s) => ({
   deadlineMs: s.deadline,
 }));
 
@@ -150,7 +159,7 @@ const URL_HELP = 'an http(s) URL such as http://alertmanager:9093';
 
 /** An http(s) URL. Credentials are refused: the URL shows up in logs and metric labels. */
 const httpUrl = (allowEmpty: boolean) =>
-  z.string({error: URL_HELP}).superRefine((text, ctx) => {
+  z.string({ error: URL_HELP }).superRefine((text, ctx) => {
     if (allowEmpty && text === '') return;
     let url: URL | undefined;
     try {
@@ -159,7 +168,8 @@ const httpUrl = (allowEmpty: boolean) =>
       url = undefined;
     }
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) sentence(ctx, [], mustBe(URL_HELP, text));
-    else if (url.username !== '' || url.password !== '') sentence(ctx, [], 'must not carry credentials (user:password@): they would be logged');
+    else if (url.username !== '' || url.password !== '')
+      sentence(ctx, [], 'must not carry credentials (user:password@): they would be logged');
   });
 
 /** `sigmawatch relay`: alert events to Alertmanager (API v2), Prometheus's sending contract. */
@@ -167,7 +177,7 @@ const relay = strict(
   {
     alertmanagers: z.preprocess(
       (v) => (typeof v === 'string' ? splitList(v) : v),
-      z.array(httpUrl(false), {error: 'a list of Alertmanager URLs, or one comma-separated string'}),
+      z.array(httpUrl(false), { error: 'a list of Alertmanager URLs, or one comma-separated string' }),
     ),
     group_id: nonEmptyString(),
     resend_interval: duration(false),
@@ -197,22 +207,22 @@ const CHECKPOINT_INTERVAL_HELP = `a number of records (an integer ≥ 1) or ${DU
 
 /** `checkpoint.interval`: 50000 → {records: 50000}; '60s' → {ms: 60000}. */
 const checkpointInterval = () =>
-  z.union([z.string(), z.number()], {error: CHECKPOINT_INTERVAL_HELP}).transform((value, ctx): CheckpointInterval => {
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return {records: value};
+  z.union([z.string(), z.number()], { error: CHECKPOINT_INTERVAL_HELP }).transform((value, ctx): CheckpointInterval => {
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return { records: value };
     const ms = typeof value === 'string' ? parseDuration(value) : undefined;
-    if (ms !== undefined && ms > 0) return {ms};
-    ctx.issues.push({code: 'custom', message: CHECKPOINT_INTERVAL_HELP, input: value});
+    if (ms !== undefined && ms > 0) return { ms };
+    ctx.issues.push({ code: 'custom', message: CHECKPOINT_INTERVAL_HELP, input: value });
     return z.NEVER;
   });
 
 /** Checkpoints of each partition's state on kafka.topics.changelog, restored on assignment. */
 const checkpoint = strict(
-  {enabled: bool(), interval: checkpointInterval(), restore_timeout: duration(false)},
+  { enabled: bool(), interval: checkpointInterval(), restore_timeout: duration(false) },
   'a map (the checkpoint section)',
-).transform((c) => ({enabled: c.enabled, interval: c.interval, restoreTimeoutMs: c.restore_timeout}));
+).transform((c) => ({ enabled: c.enabled, interval: c.interval, restoreTimeoutMs: c.restore_timeout }));
 
 export const configSchema = strict(
-  {kafka, alerts, store, http, log, shutdown, relay, checkpoint, rules: rulesSchema},
+  { kafka, alerts, store, http, log, shutdown, relay, checkpoint, rules: rulesSchema },
   'a map of sections (kafka, alerts, store, http, log, shutdown, relay, checkpoint, rules)',
 );
 

@@ -9,19 +9,18 @@
  * is the same as a key not written.
  */
 
-import {readFileSync} from 'node:fs';
-import {isMap, isSeq, isScalar, LineCounter, parse as parseYaml, parseDocument, type Document} from 'yaml';
-import {formatPath, type ConfigIssue, type PathSegment} from './errors.js';
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, isScalar, LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
+import { formatPath, type ConfigIssue, type PathSegment } from './errors.js';
 
 export type Origin =
-  | {readonly kind: 'file'; readonly file: string; readonly doc: Document; readonly lines: LineCounter}
-  | {readonly kind: 'env'; readonly name: string}
-  | {readonly kind: 'flag'; readonly key: string};
+  | { readonly kind: 'file'; readonly file: string; readonly doc: Document; readonly lines: LineCounter }
+  | { readonly kind: 'env'; readonly name: string }
+  | { readonly kind: 'flag'; readonly key: string };
 
 export type Tree = Record<string, unknown>;
 
-export const isPlainObject = (v: unknown): v is Tree =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isPlainObject = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const SEP = '\u0000';
 const keyOf = (path: readonly PathSegment[]): string => path.map(String).join(SEP);
@@ -72,30 +71,30 @@ function dropNulls(v: unknown): unknown {
  * Reads and parses one YAML file. Returns its tree and origin, or `undefined` after pushing
  * issues (unreadable file, syntax errors with line and column, a top level that is not a map).
  */
-export function readYamlFile(file: string, issues: ConfigIssue[]): {tree: Tree; origin: Origin} | undefined {
+export function readYamlFile(file: string, issues: ConfigIssue[]): { tree: Tree; origin: Origin } | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message;
-    issues.push({source: file, path: [], message: `cannot read the config file: ${why}`});
+    issues.push({ source: file, path: [], message: `cannot read the config file: ${why}` });
     return undefined;
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false, uniqueKeys: true});
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const {line, col} = lines.linePos(e.pos[0]);
-      issues.push({source: `${file}:${line}:${col}`, path: [], message: `YAML syntax error: ${e.message}`});
+      const { line, col } = lines.linePos(e.pos[0]);
+      issues.push({ source: `${file}:${line}:${col}`, path: [], message: `YAML syntax error: ${e.message}` });
     }
     return undefined;
   }
   let data: unknown;
   try {
-    data = doc.toJS({maxAliasCount: 100});
+    data = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    issues.push({source: file, path: [], message: `cannot read the YAML: ${(err as Error).message}`});
+    issues.push({ source: file, path: [], message: `cannot read the YAML: ${(err as Error).message}` });
     return undefined;
   }
   if (data === null || data === undefined) data = {}; // an empty file changes nothing
@@ -107,7 +106,7 @@ export function readYamlFile(file: string, issues: ConfigIssue[]): {tree: Tree; 
     });
     return undefined;
   }
-  return {tree: dropNulls(data) as Tree, origin: {kind: 'file', file, doc, lines}};
+  return { tree: dropNulls(data) as Tree, origin: { kind: 'file', file, doc, lines } };
 }
 
 /**
@@ -168,17 +167,17 @@ export function setIn(root: Tree, path: readonly PathSegment[], value: unknown, 
 }
 
 /** A value from an env var or a flag, read as YAML (`9000` → number, `true` → boolean, `"9000"` → string). */
-export function parseScalar(text: string): {value: unknown} | {problem: string} {
+export function parseScalar(text: string): { value: unknown } | { problem: string } {
   try {
-    return {value: parseYaml(text)};
+    return { value: parseYaml(text) };
   } catch (err) {
     const why = (err as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    return {problem: `cannot read ${JSON.stringify(text)} as a YAML value: ${why}`};
+    return { problem: `cannot read ${JSON.stringify(text)} as a YAML value: ${why}` };
   }
 }
 
 /** `file:line:col` of `path` in a file (the key itself when `atKey`), else of its nearest ancestor. */
-function locate(origin: Extract<Origin, {kind: 'file'}>, path: readonly PathSegment[], atKey: boolean): string {
+function locate(origin: Extract<Origin, { kind: 'file' }>, path: readonly PathSegment[], atKey: boolean): string {
   let node: unknown = origin.doc.contents;
   let offset = rangeStart(node);
   for (let i = 0; i < path.length && node; i++) {
@@ -199,12 +198,12 @@ function locate(origin: Extract<Origin, {kind: 'file'}>, path: readonly PathSegm
     } else break;
   }
   if (offset === undefined) return origin.file;
-  const {line, col} = origin.lines.linePos(offset);
+  const { line, col } = origin.lines.linePos(offset);
   return `${origin.file}:${line}:${col}`;
 }
 
 function rangeStart(node: unknown): number | undefined {
-  const range = (node as {range?: [number, number, number]} | null | undefined)?.range;
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
   return range?.[0];
 }
 

@@ -4,9 +4,9 @@
  * prints this, so its output is itself a configuration that `--config` accepts and that loads to the
  * same `Config` (a test holds the two to it).
  */
-import type {Hold, LabelMatcher, Rule} from '../core/rule.js';
-import {formatDuration} from './duration.js';
-import type {Config, RelayConfig} from './types.js';
+import type { Hold, LabelMatcher, Rule } from '../core/rule.js';
+import { formatDuration } from './duration.js';
+import type { Config, RelayConfig } from './types.js';
 
 export function configToInput(c: Config): Record<string, unknown> {
   const k = c.kafka;
@@ -15,20 +15,29 @@ export function configToInput(c: Config): Record<string, unknown> {
       brokers: [...k.brokers],
       client_id: k.clientId,
       group_id: k.groupId,
-      topics: {metrics: k.topics.metrics, alerts: k.topics.alerts, dead_letter: k.topics.deadLetter, changelog: k.topics.changelog ?? `${k.topics.metrics}.changelog`},
+      topics: {
+        metrics: k.topics.metrics,
+        alerts: k.topics.alerts,
+        dead_letter: k.topics.deadLetter,
+        changelog: k.topics.changelog ?? `${k.topics.metrics}.changelog`,
+      },
       create_topics: k.createTopics,
       partitions: k.partitions,
       replication_factor: k.replicationFactor,
       session_timeout_ms: k.sessionTimeoutMs,
       heartbeat_interval_ms: k.heartbeatIntervalMs,
-      ssl: typeof k.ssl === 'boolean' ? k.ssl : {...k.ssl, reject_unauthorized: k.ssl.rejectUnauthorized, rejectUnauthorized: undefined},
-      sasl: k.sasl === null ? {mechanism: 'none'} : {...k.sasl},
+      ssl: typeof k.ssl === 'boolean' ? k.ssl : { ...k.ssl, reject_unauthorized: k.ssl.rejectUnauthorized, rejectUnauthorized: undefined },
+      sasl: k.sasl === null ? { mechanism: 'none' } : { ...k.sasl },
     },
-    alerts: {format: c.alerts.format, flap_window: formatDuration(c.alerts.flapWindowMs)},
-    store: {max_series: c.store.maxSeries, idle_timeout: formatDuration(c.store.idleTimeoutMs), initial_capacity: c.store.initialCapacity},
-    http: {...c.http},
-    log: {...c.log},
-    shutdown: {deadline: formatDuration(c.shutdown.deadlineMs)},
+    alerts: { format: c.alerts.format, flap_window: formatDuration(c.alerts.flapWindowMs) },
+    store: {
+      max_series: c.store.maxSeries,
+      idle_timeout: formatDuration(c.store.idleTimeoutMs),
+      initial_capacity: c.store.initialCapacity,
+    },
+    http: { ...c.http },
+    log: { ...c.log },
+    shutdown: { deadline: formatDuration(c.shutdown.deadlineMs) },
     relay: relayToInput(c.relay),
     checkpoint: {
       enabled: c.checkpoint.enabled,
@@ -57,24 +66,32 @@ function relayToInput(r: RelayConfig): Record<string, unknown> {
 function ruleToInput(r: Rule): Record<string, unknown> {
   return {
     name: r.name,
-    match: r.matchers.length === 0 ? {} : {selector: selectorOf(r.matchers)},
+    match: r.matchers.length === 0 ? {} : { selector: selectorOf(r.matchers) },
     memory: r.memory,
     window: r.window,
     short_window: r.shortWindow,
     min_samples: r.minSamples,
-    severities: r.tiers.map((t) => ({...t})),
+    severities: r.tiers.map((t) => ({ ...t })),
     direction: r.direction,
-    std_floor: {...r.stdFloor},
+    std_floor: { ...r.stdFloor },
     multi_window: r.multiWindow,
     baseline: r.baseline,
-    likelihood: r.likelihood === null ? false : {window: r.likelihood.window, probability: r.likelihood.probability, memory: r.likelihood.memory, min_samples: r.likelihood.minSamples},
-    seasonality: r.seasonality === null ? false : {...r.seasonality},
+    likelihood:
+      r.likelihood === null
+        ? false
+        : {
+            window: r.likelihood.window,
+            probability: r.likelihood.probability,
+            memory: r.likelihood.memory,
+            min_samples: r.likelihood.minSamples,
+          },
+    seasonality: r.seasonality === null ? false : { ...r.seasonality },
     for: holdToInput(r.for),
     keep_firing_for: holdToInput(r.keepFiringFor),
     rearm: r.rearm,
     repeat: r.repeatMs === 0 ? 0 : formatDuration(r.repeatMs),
-    labels: {...r.labels},
-    annotations: {...r.annotations},
+    labels: { ...r.labels },
+    annotations: { ...r.annotations },
   };
 }
 

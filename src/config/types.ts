@@ -4,10 +4,10 @@
  * `sessionTimeoutMs`, `idle_timeout: 1h` → `idleTimeoutMs: 3600000`); see README.md, "Configuration reference".
  */
 
-import type {Rule} from '../core/rule.js';
+import type { Rule } from '../core/rule.js';
 
-import type {AlertFormat} from '../codec/alerts.js';
-export type {AlertFormat};
+import type { AlertFormat } from '../codec/alerts.js';
+export type { AlertFormat };
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 export interface KafkaTopics {
@@ -106,7 +106,7 @@ export interface RelayConfig {
 }
 
 /** How often a partition's state is checkpointed: every so many records, or so much wall time. */
-export type CheckpointInterval = {readonly records: number} | {readonly ms: number};
+export type CheckpointInterval = { readonly records: number } | { readonly ms: number };
 
 export interface CheckpointConfig {
   /** Write checkpoints and restore them on assignment; false = a moved partition learns from its data. */

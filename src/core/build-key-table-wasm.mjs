@@ -12,7 +12,11 @@ const source = join(here, 'key-table.c');
 const dir = mkdtempSync(join(tmpdir(), 'sigmawatch-wasm-'));
 const out = join(dir, 'key-table.wasm');
 try {
-  execFileSync('clang', ['--target=wasm32', '-O3', '-nostdlib', '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--strip-all', '-o', out, source], { stdio: 'inherit' });
+  execFileSync(
+    'clang',
+    ['--target=wasm32', '-O3', '-nostdlib', '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--strip-all', '-o', out, source],
+    { stdio: 'inherit' },
+  );
   const wasm = readFileSync(out);
   const sha = createHash('sha256').update(readFileSync(source)).digest('hex');
   writeFileSync(

@@ -257,13 +257,17 @@ export class Detector {
       // A lone spike against a drifting baseline, or a slow shift the short window has already
       // absorbed, does not breach.
       const w = this.store.windows;
-      const shortZ = w.shortCount(slot) >= rule.shortMinSamples ? zScore(x, w.shortMean(slot), w.shortVariance(slot), rule.absFloor, rule.relFloor) : 0;
+      const shortZ =
+        w.shortCount(slot) >= rule.shortMinSamples ? zScore(x, w.shortMean(slot), w.shortVariance(slot), rule.absFloor, rule.relFloor) : 0;
       const shortTier = tierOf(directedMagnitude(shortZ, rule.direction), rule.thresholds);
       if (shortTier < tier) tier = shortTier;
     }
     if (tier !== CLEAR && base[3] === SEASON_CONFIRMS) {
       const profile = this.profile;
-      const seasonalTier = tierOf(directedMagnitude(zScore(x, profile[0], profile[1], rule.absFloor, rule.relFloor), rule.direction), rule.thresholds);
+      const seasonalTier = tierOf(
+        directedMagnitude(zScore(x, profile[0], profile[1], rule.absFloor, rule.relFloor), rule.direction),
+        rule.thresholds,
+      );
       if (seasonalTier < tier) tier = seasonalTier;
     }
     return tier;

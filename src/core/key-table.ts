@@ -185,7 +185,8 @@ export class KeyTable {
     const i32 = new Int32Array(memory.buffer);
     i32.fill(EMPTY, table >>> 2, (table >>> 2) + tableLength);
 
-    const old = this.memory === undefined ? null : { u8: this.u8, u32: this.u32, spans: this.spans, arena: this.arena, slots: this.slotCapacity };
+    const old =
+      this.memory === undefined ? null : { u8: this.u8, u32: this.u32, spans: this.spans, arena: this.arena, slots: this.slotCapacity };
     let end = 0;
     if (old !== null) {
       for (let slot = 0; slot < old.slots; slot++) {
@@ -219,7 +220,10 @@ export class KeyTable {
   /** Compacts the arena when half of it is garbage, else doubles it (at least enough for `len`). */
   private makeRoom(len: number): void {
     const live = this.arenaEnd - this.arenaGarbage;
-    const capacity = this.arenaGarbage > live && live + len <= this.arenaCapacity ? this.arenaCapacity : nextPow2(Math.max(2 * this.arenaCapacity, live + len));
+    const capacity =
+      this.arenaGarbage > live && live + len <= this.arenaCapacity
+        ? this.arenaCapacity
+        : nextPow2(Math.max(2 * this.arenaCapacity, live + len));
     this.layout(this.scratchBytes, this.tableLength, this.slotCapacity, capacity);
   }
 }

@@ -197,7 +197,8 @@ export class AlertLifecycle {
   /** Loads what writeSnapshot wrote into slots that are reset (a new lifecycle, grown to fit). */
   readSnapshot(r: SnapshotReader, prefix: string, slots: number): void {
     const state = r.u8(`${prefix}state`);
-    if (state.length !== slots || slots > this.capacity) throw new Error(`snapshot's lifecycle holds ${state.length} slots, expected ${slots}`);
+    if (state.length !== slots || slots > this.capacity)
+      throw new Error(`snapshot's lifecycle holds ${state.length} slots, expected ${slots}`);
     this.state.set(state);
     const openSlots = r.u32(`${prefix}open`);
     for (const name of EPISODE_SLABS) {

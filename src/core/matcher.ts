@@ -65,7 +65,8 @@ class SelectorParser {
       this.#fail('expected a metric name or "{"');
     }
     this.#skipSpace();
-    if (this.#pos < this.#src.length) this.#fail(name !== null && matchers.length === 1 ? 'expected "{" or the end' : 'expected the end of the selector');
+    if (this.#pos < this.#src.length)
+      this.#fail(name !== null && matchers.length === 1 ? 'expected "{" or the end' : 'expected the end of the selector');
     return matchers;
   }
 
@@ -165,7 +166,14 @@ class SelectorParser {
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
 };
 
 /**
@@ -207,7 +215,8 @@ function valueTest(m: LabelMatcher): ValueTest {
       let test: ValueTest;
       if (want === '.*') test = () => true;
       else if (want === '.+') test = (v) => v !== '';
-      else if (/^[a-zA-Z0-9_\- ,:/]*$/.test(want)) test = (v) => v === want; // no metacharacters: a literal
+      else if (/^[a-zA-Z0-9_\- ,:/]*$/.test(want))
+        test = (v) => v === want; // no metacharacters: a literal
       else {
         const re = compileRegex(want);
         test = (v) => re.test(v);

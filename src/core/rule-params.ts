@@ -55,7 +55,10 @@ export class RuleParams implements LifecycleParams {
     this.usesRing = usesRing(rule);
     this.rearm = rule.rearm;
     const l = rule.likelihood;
-    this.likelihood = l === null ? null : { shortAlpha: 2 / (l.window + 1), memory: l.memory, threshold: normalQuantile(l.probability), minSamples: l.minSamples };
+    this.likelihood =
+      l === null
+        ? null
+        : { shortAlpha: 2 / (l.window + 1), memory: l.memory, threshold: normalQuantile(l.probability), minSamples: l.minSamples };
     this.seasonality = rule.seasonality;
     this.matcher = compileMatchers(rule.matchers);
     if (!(this.absFloor > 0)) throw new RangeError(`rule ${rule.name}: std_floor.absolute must be > 0`);

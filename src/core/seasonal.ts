@@ -95,7 +95,8 @@ export class SeasonalProfiles {
   /** Loads what writeSnapshot wrote (this has grown to hold the slots; the bucket count must match). */
   readSnapshot(r: SnapshotReader, prefix: string): void {
     const meta = r.metaOf(prefix) as { buckets: number } | undefined;
-    if (meta?.buckets !== this.buckets) throw new Error(`snapshot's daily profiles have ${meta?.buckets} buckets, this one ${this.buckets}`);
+    if (meta?.buckets !== this.buckets)
+      throw new Error(`snapshot's daily profiles have ${meta?.buckets} buckets, this one ${this.buckets}`);
     for (const name of BUCKET_SLABS) this[name].set(r.get(prefix + name) as never);
     for (const name of SLOT_SLABS) this[name].set(r.f64(prefix + name));
     this.residual.readSnapshot(r, `${prefix}residual.`);
@@ -139,7 +140,8 @@ export class SeasonalProfiles {
    */
   push(slot: number, i: number, ts: number, dt: number, x: number, p: SeasonalParams): void {
     if (this.since[slot] !== this.since[slot]) this.since[slot] = ts;
-    if (dt > 0 && dt < Infinity) this.interval[slot] = this.interval[slot] === 0 ? dt : this.interval[slot] + 0.01 * (dt - this.interval[slot]);
+    if (dt > 0 && dt < Infinity)
+      this.interval[slot] = this.interval[slot] === 0 ? dt : this.interval[slot] + 0.01 * (dt - this.interval[slot]);
     if (this.seen[i] > 0) this.residual.push(slot, x - this.profile[i], p.memory);
     const B = this.buckets;
     const n = this.seen[i] < 255 ? ++this.seen[i] : 255;

@@ -168,7 +168,12 @@ export class SeriesStore {
   static restore(bytes: Uint8Array): SeriesStore {
     const r = new SnapshotReader(bytes, 'SeriesStore', 2);
     const meta = r.metaOf('') as StoreMeta;
-    const store = new SeriesStore({ stride: meta.stride, maxSeries: meta.maxSeries, initialCapacity: meta.capacity, withShort: meta.withShort });
+    const store = new SeriesStore({
+      stride: meta.stride,
+      maxSeries: meta.maxSeries,
+      initialCapacity: meta.capacity,
+      withShort: meta.withShort,
+    });
     store.readSnapshot(r, '');
     return store;
   }
@@ -217,9 +222,12 @@ export class SeriesStore {
     if (meta === undefined) throw new Error(`snapshot has no store under "${prefix}"`);
     if (this.fresh !== 0) throw new Error('a store snapshot loads into an empty store only');
     if (meta.stride !== this.stride || meta.withShort !== this.windows.withShort) {
-      throw new Error(`snapshot's store has stride ${meta.stride} (short windows ${meta.withShort}), this one ${this.stride} (${this.windows.withShort})`);
+      throw new Error(
+        `snapshot's store has stride ${meta.stride} (short windows ${meta.withShort}), this one ${this.stride} (${this.windows.withShort})`,
+      );
     }
-    if (meta.fresh > this.maxSeries) throw new Error(`snapshot's store holds ${meta.fresh} slots, more than max_series (${this.maxSeries})`);
+    if (meta.fresh > this.maxSeries)
+      throw new Error(`snapshot's store holds ${meta.fresh} slots, more than max_series (${this.maxSeries})`);
     const capacity = Math.min(this.maxSeries, Math.max(meta.capacity, meta.fresh));
     if (capacity > this.capacity) this.grow(capacity);
     for (const name of SLOT_SLABS) slabOf(this, name).set(r.get(prefix + name) as never);
@@ -233,7 +241,7 @@ export class SeriesStore {
     for (let slot = 0; slot < meta.fresh; slot++) {
       if (keyLengths[slot] === 0) continue;
       const end = offset + keyLengths[slot];
-      if (end > keys.length) throw new Error('snapshot\'s key lengths run past its key bytes');
+      if (end > keys.length) throw new Error("snapshot's key lengths run past its key bytes");
       this.keys.insert(keys, offset, end, slot);
       offset = end;
     }

@@ -86,20 +86,28 @@ export interface DecodedCheckpoint {
 
 /** Checks the envelope (length, magic, version, checksum, then rules); throws CheckpointError. */
 export function decodeCheckpoint(bytes: Uint8Array, fingerprint: string): DecodedCheckpoint {
-  if (bytes.length < CHECKPOINT_HEADER_BYTES) throw new CheckpointError('truncated', `checkpoint of ${bytes.length} bytes is shorter than its header`);
+  if (bytes.length < CHECKPOINT_HEADER_BYTES)
+    throw new CheckpointError('truncated', `checkpoint of ${bytes.length} bytes is shorter than its header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, CHECKPOINT_HEADER_BYTES);
   if (view.getUint32(0, true) !== MAGIC) throw new CheckpointError('corrupt', 'not a sigmawatch checkpoint (bad magic)');
   const version = view.getUint32(4, true);
-  if (version !== CHECKPOINT_VERSION) throw new CheckpointError('version', `checkpoint format ${version}, this version reads ${CHECKPOINT_VERSION}`);
+  if (version !== CHECKPOINT_VERSION)
+    throw new CheckpointError('version', `checkpoint format ${version}, this version reads ${CHECKPOINT_VERSION}`);
   const length = view.getBigUint64(32, true);
   if (length !== BigInt(bytes.length - CHECKPOINT_HEADER_BYTES)) {
-    throw new CheckpointError('truncated', `checkpoint payload has ${bytes.length - CHECKPOINT_HEADER_BYTES} bytes, its header says ${length}`);
+    throw new CheckpointError(
+      'truncated',
+      `checkpoint payload has ${bytes.length - CHECKPOINT_HEADER_BYTES} bytes, its header says ${length}`,
+    );
   }
   const crc = view.getUint32(CRC_AT, true);
   const actual = crc32(checksumRange(bytes));
   if (crc !== actual) throw new CheckpointError('corrupt', `checkpoint checksum ${hex(actual)} does not match ${hex(crc)}`);
   if (view.getBigUint64(16, true) !== fingerprintBits(fingerprint)) {
-    throw new CheckpointError('rules', `checkpoint was written under other rules (fingerprint ${view.getBigUint64(16, true).toString(16).padStart(16, '0')}, now ${fingerprint})`);
+    throw new CheckpointError(
+      'rules',
+      `checkpoint was written under other rules (fingerprint ${view.getBigUint64(16, true).toString(16).padStart(16, '0')}, now ${fingerprint})`,
+    );
   }
   return { offset: view.getBigInt64(24, true), payload: bytes.subarray(CHECKPOINT_HEADER_BYTES), crc };
 }

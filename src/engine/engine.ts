@@ -20,7 +20,13 @@ import { DecodeError } from '../codec/errors.js';
 import { seriesIdentityOf } from '../codec/series-id.js';
 import { Snapshot, SnapshotReader } from '../core/snapshot.js';
 import { AlertEventBuilder } from '../codec/alert-event-builder.js';
-import { DEAD_LETTER_REASON_INDEX, deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSource } from '../codec/dead-letter.js';
+import {
+  DEAD_LETTER_REASON_INDEX,
+  deadLetterOf,
+  type DeadLetter,
+  type DeadLetterReason,
+  type DeadLetterSource,
+} from '../codec/dead-letter.js';
 import type { SourceRecord } from '../codec/source-record.js';
 import { BatchResult } from './batch-result.js';
 
@@ -184,7 +190,8 @@ export class Engine {
       this.deadLetter(record, e.reason, e.message);
       return;
     }
-    const key = points.derivedKey !== null && (record.key === null || record.key.length === 0) ? this.encoder.encode(points.derivedKey) : record.key!;
+    const key =
+      points.derivedKey !== null && (record.key === null || record.key.length === 0) ? this.encoder.encode(points.derivedKey) : record.key!;
     const n = points.count;
     const outcomes = this.result.outcomes;
     const slot = this.slotOf(key, record);

@@ -29,7 +29,8 @@ export interface BatchContext {
 export function recordBatch(m: Metrics, r: BatchResult, c: BatchContext): void {
   m.records.inc(r.records);
   for (let i = 0; i < r.outcomes.length; i++) if (r.outcomes[i] > 0) m.samples.labels(OUTCOME_NAMES[i]!).inc(r.outcomes[i]);
-  for (let i = 0; i < r.deadLetterCounts.length; i++) if (r.deadLetterCounts[i] > 0) m.deadLetters.labels(DEAD_LETTER_REASONS[i]!).inc(r.deadLetterCounts[i]);
+  for (let i = 0; i < r.deadLetterCounts.length; i++)
+    if (r.deadLetterCounts[i] > 0) m.deadLetters.labels(DEAD_LETTER_REASONS[i]!).inc(r.deadLetterCounts[i]);
   const refused = r.outcomes[Outcome.Refused];
   if (refused > 0) m.refusedSeries.inc(refused);
   if (r.evicted > 0) m.evictedSeries.inc(r.evicted);

@@ -33,7 +33,12 @@ export async function readChangelog(kafka: Kafka, options: ChangelogReadOptions)
   const deadline = Date.now() + options.timeoutMs;
   const targets = await highWatermarks(kafka, options);
   if (targets.size === 0) return image;
-  const consumer = kafka.consumer({ groupId: `${options.group}.restore.${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 100, maxBytesPerPartition: 8 * 1024 * 1024, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: `${options.group}.restore.${randomBytes(4).toString('hex')}`,
+    maxWaitTimeInMs: 100,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+    allowAutoTopicCreation: false,
+  });
   const unwanted = (assigned: number[]) => assigned.filter((p) => !targets.has(p));
   let finished: () => void = () => {};
   const done = new Promise<void>((resolve) => (finished = resolve));
@@ -75,7 +80,9 @@ async function highWatermarks(kafka: Kafka, options: ChangelogReadOptions): Prom
   try {
     const offsets = await admin.fetchTopicOffsets(options.topic);
     const wanted = new Set(options.partitions);
-    return new Map(offsets.filter((p) => wanted.has(p.partition) && BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+    return new Map(
+      offsets.filter((p) => wanted.has(p.partition) && BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
+    );
   } finally {
     await admin.disconnect();
   }
@@ -84,7 +91,10 @@ async function highWatermarks(kafka: Kafka, options: ChangelogReadOptions): Prom
 async function withDeadline<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ChangelogUnavailableError(`reading the changelog timed out ${what}`)), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(
+      () => reject(new ChangelogUnavailableError(`reading the changelog timed out ${what}`)),
+      Math.max(0, deadline - Date.now()),
+    );
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -142,11 +142,13 @@ export class ChangelogImage {
     const parts: Buffer[] = [];
     for (let i = 0; i < m.chunks; i++) {
       const chunk = this.chunks.get(chunkKey(m.partition, m.generation, i));
-      if (chunk === undefined) return { manifest: m, bytes: null, problem: `chunk ${i} of ${m.chunks} of generation ${m.generation} is missing` };
+      if (chunk === undefined)
+        return { manifest: m, bytes: null, problem: `chunk ${i} of ${m.chunks} of generation ${m.generation} is missing` };
       parts.push(chunk);
     }
     const bytes = Buffer.concat(parts);
-    if (bytes.length !== m.bytes) return { manifest: m, bytes: null, problem: `generation ${m.generation} has ${bytes.length} bytes, its manifest says ${m.bytes}` };
+    if (bytes.length !== m.bytes)
+      return { manifest: m, bytes: null, problem: `generation ${m.generation} has ${bytes.length} bytes, its manifest says ${m.bytes}` };
     return { manifest: m, bytes };
   }
 }

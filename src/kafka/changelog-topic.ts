@@ -43,7 +43,9 @@ export async function ensureChangelog(admin: Admin, plan: ChangelogPlan, log: Lo
   const partitions = (await partitionCount(admin, plan.metrics)) ?? 1;
   try {
     await admin.createTopics({
-      topics: [{ topic: plan.changelog, numPartitions: partitions, replicationFactor: plan.replicationFactor, configEntries: CHANGELOG_CONFIG }],
+      topics: [
+        { topic: plan.changelog, numPartitions: partitions, replicationFactor: plan.replicationFactor, configEntries: CHANGELOG_CONFIG },
+      ],
       waitForLeaders: true,
       timeout: 30_000,
     });
@@ -66,10 +68,16 @@ async function partitionCount(admin: Admin, topic: string): Promise<number | nul
 
 async function warnUnlessCompacted(admin: Admin, topic: string, log: Logger): Promise<void> {
   try {
-    const { resources } = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }], includeSynonyms: false });
+    const { resources } = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }],
+      includeSynonyms: false,
+    });
     const policy = resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
     if (!policy.split(',').includes('compact')) {
-      log.warn({ topic, cleanupPolicy: policy }, 'the changelog topic is not compacted: it keeps every checkpoint ever written (set cleanup.policy=compact)');
+      log.warn(
+        { topic, cleanupPolicy: policy },
+        'the changelog topic is not compacted: it keeps every checkpoint ever written (set cleanup.policy=compact)',
+      );
     }
   } catch (e) {
     log.warn({ topic, err: e }, 'could not read the changelog topic configuration');

@@ -71,14 +71,30 @@ export class ChangelogWriter {
       sealCheckpoint(checkpoint, crc);
       const chunks = chunkRecords(partition, generation, checkpoint);
       await this.sendConcurrently(partition, chunks);
-      const manifest = { format: MANIFEST_FORMAT, partition, generation, chunks: chunks.length, bytes: checkpoint.length, offset: job.offset.toString(), crc, group: this.options.group, writtenAt: this.options.now() };
+      const manifest = {
+        format: MANIFEST_FORMAT,
+        partition,
+        generation,
+        chunks: chunks.length,
+        bytes: checkpoint.length,
+        offset: job.offset.toString(),
+        crc,
+        group: this.options.group,
+        writtenAt: this.options.now(),
+      };
       await this.send(partition, [manifestRecord(manifest)]);
       const seconds = (performance.now() - job.startedAt) / 1000;
       this.options.metrics.checkpoints.labels('written').inc();
       this.options.metrics.checkpointBytes.labels(String(partition)).set(checkpoint.length);
       this.options.metrics.checkpointWrite.observe(seconds);
-      this.options.log.debug({ partition, generation, offset: manifest.offset, bytes: checkpoint.length, chunks: chunks.length, seconds }, 'checkpoint written');
-      await this.tombstone(partition, chunks.map((c) => c.key as string));
+      this.options.log.debug(
+        { partition, generation, offset: manifest.offset, bytes: checkpoint.length, chunks: chunks.length, seconds },
+        'checkpoint written',
+      );
+      await this.tombstone(
+        partition,
+        chunks.map((c) => c.key as string),
+      );
       return true;
     } catch (e) {
       this.options.metrics.checkpoints.labels('failed').inc();
@@ -93,7 +109,10 @@ export class ChangelogWriter {
     this.replaced.set(partition, current);
     if (old.length === 0) return;
     try {
-      await this.send(partition, old.map((key) => ({ key, value: null })));
+      await this.send(
+        partition,
+        old.map((key) => ({ key, value: null })),
+      );
     } catch (e) {
       this.replaceLater(partition, old);
       this.options.log.warn({ partition, err: e }, 'replaced checkpoint chunks not removed yet');
@@ -109,7 +128,11 @@ export class ChangelogWriter {
   private async send(partition: number, messages: Message[]): Promise<void> {
     const target = partition % this.options.changelogPartitions;
     for (const request of chunkMessages(messages)) {
-      await this.options.producer.send({ topic: this.options.topic, acks: -1, messages: request.map((m) => ({ ...m, partition: target })) });
+      await this.options.producer.send({
+        topic: this.options.topic,
+        acks: -1,
+        messages: request.map((m) => ({ ...m, partition: target })),
+      });
     }
   }
 }

@@ -63,18 +63,56 @@ export function checkpointMetrics(registry: Registry): CheckpointMetrics {
 
 function createCheckpointMetrics(registry: Registry): CheckpointMetrics {
   const registers = [registry];
-  const restores = new Counter({ name: 'sigmawatch_restores_total', help: 'Partition restores on assignment, by result (restored, none, or why no checkpoint could be used).', labelNames: ['result'] as const, registers });
+  const restores = new Counter({
+    name: 'sigmawatch_restores_total',
+    help: 'Partition restores on assignment, by result (restored, none, or why no checkpoint could be used).',
+    labelNames: ['result'] as const,
+    registers,
+  });
   for (const result of RESTORE_RESULTS) restores.inc({ result }, 0);
-  const checkpoints = new Counter({ name: 'sigmawatch_checkpoints_total', help: 'Checkpoint writes to the changelog, by result (written, failed).', labelNames: ['result'] as const, registers });
+  const checkpoints = new Counter({
+    name: 'sigmawatch_checkpoints_total',
+    help: 'Checkpoint writes to the changelog, by result (written, failed).',
+    labelNames: ['result'] as const,
+    registers,
+  });
   for (const result of ['written', 'failed']) checkpoints.inc({ result }, 0);
   return {
-    restoring: new Gauge({ name: 'sigmawatch_restoring_partitions', help: 'Assigned partitions paused while their state is restored from the changelog.', registers }),
-    restoreDuration: new Histogram({ name: 'sigmawatch_restore_duration_seconds', help: 'Time from assignment to resuming a partition: reading the changelog and loading its checkpoint.', buckets: RESTORE_BUCKETS, registers }),
+    restoring: new Gauge({
+      name: 'sigmawatch_restoring_partitions',
+      help: 'Assigned partitions paused while their state is restored from the changelog.',
+      registers,
+    }),
+    restoreDuration: new Histogram({
+      name: 'sigmawatch_restore_duration_seconds',
+      help: 'Time from assignment to resuming a partition: reading the changelog and loading its checkpoint.',
+      buckets: RESTORE_BUCKETS,
+      registers,
+    }),
     restores,
-    replayed: new Counter({ name: 'sigmawatch_replayed_records_total', help: 'Records between a restored checkpoint and the committed offset, replayed with alerts suppressed.', registers }),
+    replayed: new Counter({
+      name: 'sigmawatch_replayed_records_total',
+      help: 'Records between a restored checkpoint and the committed offset, replayed with alerts suppressed.',
+      registers,
+    }),
     checkpoints,
-    checkpointBytes: new Gauge({ name: 'sigmawatch_checkpoint_bytes', help: "Size of the partition's last checkpoint, in bytes.", labelNames: ['partition'] as const, registers }),
-    checkpointPause: new Histogram({ name: 'sigmawatch_checkpoint_pause_seconds', help: "Time a batch is held while its partition's state is copied for a checkpoint.", buckets: PAUSE_BUCKETS, registers }),
-    checkpointWrite: new Histogram({ name: 'sigmawatch_checkpoint_write_seconds', help: 'Time to checksum and write a checkpoint to the changelog (in the background).', buckets: RESTORE_BUCKETS, registers }),
+    checkpointBytes: new Gauge({
+      name: 'sigmawatch_checkpoint_bytes',
+      help: "Size of the partition's last checkpoint, in bytes.",
+      labelNames: ['partition'] as const,
+      registers,
+    }),
+    checkpointPause: new Histogram({
+      name: 'sigmawatch_checkpoint_pause_seconds',
+      help: "Time a batch is held while its partition's state is copied for a checkpoint.",
+      buckets: PAUSE_BUCKETS,
+      registers,
+    }),
+    checkpointWrite: new Histogram({
+      name: 'sigmawatch_checkpoint_write_seconds',
+      help: 'Time to checksum and write a checkpoint to the changelog (in the background).',
+      buckets: RESTORE_BUCKETS,
+      registers,
+    }),
   };
 }

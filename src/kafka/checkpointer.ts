@@ -64,7 +64,8 @@ export class Checkpointer {
     const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     try {
       const finished = await Promise.race([writes, timeout]);
-      if (!finished) this.options.log.warn({ timeoutMs }, 'shutdown checkpoints did not finish in time; successors will replay from older ones');
+      if (!finished)
+        this.options.log.warn({ timeoutMs }, 'shutdown checkpoints did not finish in time; successors will replay from older ones');
       return finished;
     } finally {
       clearTimeout(timer);
@@ -73,7 +74,9 @@ export class Checkpointer {
 
   private due(p: PartitionState): boolean {
     const interval = this.options.interval;
-    return 'records' in interval ? p.sinceCheckpoint >= interval.records : p.sinceCheckpoint > 0 && this.options.now() - p.lastCheckpointAt >= interval.ms;
+    return 'records' in interval
+      ? p.sinceCheckpoint >= interval.records
+      : p.sinceCheckpoint > 0 && this.options.now() - p.lastCheckpointAt >= interval.ms;
   }
 
   /** Copies the state now (the batch waits for this part only) and writes it in the background. */

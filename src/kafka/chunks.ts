@@ -13,7 +13,8 @@ export const MAX_REQUEST_RECORDS = 2000;
 /** Approximate wire size of one record: key, value, header names and values. */
 export function approximateSize(m: Message): number {
   let n = 32 + sizeOf(m.key) + sizeOf(m.value);
-  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + (Array.isArray(v) ? v.reduce((s: number, x) => s + sizeOf(x), 0) : sizeOf(v));
+  for (const [k, v] of Object.entries(m.headers ?? {}))
+    n += k.length + (Array.isArray(v) ? v.reduce((s: number, x) => s + sizeOf(x), 0) : sizeOf(v));
   return n;
 }
 

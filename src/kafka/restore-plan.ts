@@ -41,7 +41,8 @@ export function planRestore(image: ChangelogImage, partition: number, committed:
   }
   for (const candidate of image.candidates(partition, MAX_CANDIDATES)) {
     const { manifest } = candidate;
-    const refused = candidate.bytes === null ? { reason: 'incomplete' as const, problem: candidate.problem } : refusal(manifest, committed, ctx.group);
+    const refused =
+      candidate.bytes === null ? { reason: 'incomplete' as const, problem: candidate.problem } : refusal(manifest, committed, ctx.group);
     if (refused !== null) {
       skip(ctx, partition, manifest, refused.reason, refused.problem);
       if (result === 'none') result = refused.reason;
@@ -49,9 +50,16 @@ export function planRestore(image: ChangelogImage, partition: number, committed:
     }
     try {
       const checkpoint = decodeCheckpoint(candidate.bytes!, ctx.fingerprint);
-      if (checkpoint.offset.toString() !== manifest.offset) throw new CheckpointError('corrupt', `checkpoint holds offset ${checkpoint.offset}, its manifest ${manifest.offset}`);
+      if (checkpoint.offset.toString() !== manifest.offset)
+        throw new CheckpointError('corrupt', `checkpoint holds offset ${checkpoint.offset}, its manifest ${manifest.offset}`);
       const engine = restoreEngine(ctx.engineOptions, checkpoint);
-      return { result: 'restored', engine, offset: checkpoint.offset, staleKeys: image.staleChunkKeys(partition, manifest.generation), bytes: candidate.bytes!.length };
+      return {
+        result: 'restored',
+        engine,
+        offset: checkpoint.offset,
+        staleKeys: image.staleChunkKeys(partition, manifest.generation),
+        bytes: candidate.bytes!.length,
+      };
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
       skip(ctx, partition, manifest, e.reason, e.message);
@@ -64,10 +72,16 @@ export function planRestore(image: ChangelogImage, partition: number, committed:
 /** Why a complete checkpoint must not be used whatever its bytes say, or null. */
 function refusal(m: Manifest, committed: bigint | null, group: string): { reason: RestoreResult; problem: string } | null {
   if (m.group !== group) {
-    return { reason: 'other_group', problem: `written for consumer group ${m.group}, not ${group} (give each group its own kafka.topics.changelog)` };
+    return {
+      reason: 'other_group',
+      problem: `written for consumer group ${m.group}, not ${group} (give each group its own kafka.topics.changelog)`,
+    };
   }
   if (committed === null || BigInt(m.offset) > committed) {
-    return { reason: 'ahead', problem: `it reflects input up to offset ${m.offset}, beyond the group's committed offset ${committed ?? 'none'} (were offsets reset?)` };
+    return {
+      reason: 'ahead',
+      problem: `it reflects input up to offset ${m.offset}, beyond the group's committed offset ${committed ?? 'none'} (were offsets reset?)`,
+    };
   }
   return null;
 }

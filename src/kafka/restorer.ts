@@ -77,13 +77,21 @@ export class Restorer {
     try {
       committed = await this.committedOffsets();
       const changelogPartitions = [...new Set(partitions.map((p) => p % this.options.changelogPartitions))];
-      image = await readChangelog(this.options.kafka, { topic: this.options.changelog, partitions: changelogPartitions, group: this.options.group, timeoutMs: this.options.timeoutMs });
+      image = await readChangelog(this.options.kafka, {
+        topic: this.options.changelog,
+        partitions: changelogPartitions,
+        group: this.options.group,
+        timeoutMs: this.options.timeoutMs,
+      });
     } catch (e) {
       this.options.log.warn({ partitions, err: e }, 'changelog unavailable: these partitions learn from their data');
     }
     for (const p of partitions) {
       if (this.restoring.get(p)?.round !== round) continue; // revoked, or restored by a later round
-      const plan: RestorePlan = image === null ? { result: 'unavailable', engine: null, offset: null, staleKeys: [], bytes: 0 } : planRestore(image, p, committed.get(p) ?? null, this.options.context(p));
+      const plan: RestorePlan =
+        image === null
+          ? { result: 'unavailable', engine: null, offset: null, staleKeys: [], bytes: 0 }
+          : planRestore(image, p, committed.get(p) ?? null, this.options.context(p));
       this.resume(p, plan, committed.get(p) ?? null);
     }
   }
@@ -108,7 +116,16 @@ export class Restorer {
     consumer.resume([{ topic, partitions: [partition] }]);
     const replay = state.replayUntil === null ? 0 : Number(state.replayUntil - plan.offset!);
     this.options.log.info(
-      { partition, result: plan.result, offset: plan.offset?.toString() ?? null, committed: committed?.toString() ?? null, replay, series: state.engine.seriesCount, bytes: plan.bytes, seconds },
+      {
+        partition,
+        result: plan.result,
+        offset: plan.offset?.toString() ?? null,
+        committed: committed?.toString() ?? null,
+        replay,
+        series: state.engine.seriesCount,
+        bytes: plan.bytes,
+        seconds,
+      },
       plan.engine === null ? 'partition starts empty' : 'partition restored',
     );
   }

@@ -106,7 +106,9 @@ export class Worker {
       allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
-    this.changelogProducer = options.config.checkpoint.enabled ? this.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 300 } }) : null;
+    this.changelogProducer = options.config.checkpoint.enabled
+      ? this.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 300 } })
+      : null;
   }
 
   /** Connects, makes sure the topics exist, joins the group and starts consuming. */
@@ -121,7 +123,14 @@ export class Worker {
         replicationFactor: k.replicationFactor,
       });
       if (created.length > 0) this.log.info({ topics: created }, 'created topics');
-      if (this.changelogProducer !== null) await this.prepareCheckpoints(await ensureChangelog(admin, { changelog: this.changelogTopic, metrics: k.topics.metrics, create: k.createTopics, replicationFactor: k.replicationFactor }, this.log));
+      if (this.changelogProducer !== null)
+        await this.prepareCheckpoints(
+          await ensureChangelog(
+            admin,
+            { changelog: this.changelogTopic, metrics: k.topics.metrics, create: k.createTopics, replicationFactor: k.replicationFactor },
+            this.log,
+          ),
+        );
     } finally {
       await admin.disconnect();
     }
@@ -140,7 +149,17 @@ export class Worker {
       eachBatchAutoResolve: false,
       eachBatch: (payload) => (this.batchInHand = this.onBatch(payload)),
     });
-    this.log.info({ group: k.groupId, topic: k.topics.metrics, alerts: k.topics.alerts, changelog: this.changelogProducer === null ? null : this.changelogTopic, brokers: this.options.brokers, rules: this.options.config.rules.map((r) => r.name) }, 'worker started');
+    this.log.info(
+      {
+        group: k.groupId,
+        topic: k.topics.metrics,
+        alerts: k.topics.alerts,
+        changelog: this.changelogProducer === null ? null : this.changelogTopic,
+        brokers: this.options.brokers,
+        rules: this.options.config.rules.map((r) => r.name),
+      },
+      'worker started',
+    );
   }
 
   private get changelogTopic(): string {
@@ -156,7 +175,15 @@ export class Worker {
     const fingerprint = rulesFingerprint(config.rules);
     const producer = this.changelogProducer!;
     await producer.connect();
-    const writer = new ChangelogWriter({ producer, topic: this.changelogTopic, changelogPartitions, group: config.kafka.groupId, log, metrics: cm, now: this.now });
+    const writer = new ChangelogWriter({
+      producer,
+      topic: this.changelogTopic,
+      changelogPartitions,
+      group: config.kafka.groupId,
+      log,
+      metrics: cm,
+      now: this.now,
+    });
     this.checkpointer = new Checkpointer({ writer, interval: config.checkpoint.interval, fingerprint, metrics: cm, log, now: this.now });
     this.restorer = new Restorer({
       kafka: this.kafka,
@@ -166,7 +193,12 @@ export class Worker {
       changelog: this.changelogTopic,
       changelogPartitions,
       timeoutMs: config.checkpoint.restoreTimeoutMs,
-      context: (partition) => ({ engineOptions: this.engineOptions(config.kafka.topics.metrics, partition), fingerprint, group: config.kafka.groupId, log }),
+      context: (partition) => ({
+        engineOptions: this.engineOptions(config.kafka.topics.metrics, partition),
+        fingerprint,
+        group: config.kafka.groupId,
+        log,
+      }),
       newEngine: (partition) => new Engine(this.engineOptions(config.kafka.topics.metrics, partition)),
       install: (state) => this.partitions.set(state.key, state),
       writer,
@@ -203,7 +235,15 @@ export class Worker {
   /** Ready once joined to the group with at least one partition. */
   ready(): { ok: boolean; detail: object } {
     const ok = this.joined && this.assigned > 0 && !this.stopping;
-    return { ok, detail: { joined: this.joined, assignedPartitions: this.assigned, restoringPartitions: this.restorer?.partitions() ?? [], stopping: this.stopping } };
+    return {
+      ok,
+      detail: {
+        joined: this.joined,
+        assignedPartitions: this.assigned,
+        restoringPartitions: this.restorer?.partitions() ?? [],
+        stopping: this.stopping,
+      },
+    };
   }
 
   health(): { ok: boolean; detail: object } {
@@ -246,7 +286,14 @@ export class Worker {
 
   private engineOptions(topic: string, partition: number) {
     const { store, rules, alerts } = this.options.config;
-    return { rules, maxSeries: store.maxSeries, initialCapacity: store.initialCapacity, idleTimeoutMs: store.idleTimeoutMs, flapWindowMs: alerts.flapWindowMs, source: { topic, partition } };
+    return {
+      rules,
+      maxSeries: store.maxSeries,
+      initialCapacity: store.initialCapacity,
+      idleTimeoutMs: store.idleTimeoutMs,
+      flapWindowMs: alerts.flapWindowMs,
+      source: { topic, partition },
+    };
   }
 
   /** The partition's state; a new, empty one when there is none (checkpoints off). */
@@ -309,7 +356,8 @@ export class Worker {
     this.options.metrics.activeSeries.labels(String(state.partition)).set(engine.seriesCount);
     if (taken < end) return -1;
     if (end < messages.length) state.replayUntil = null;
-    if (state.replayUntil === null) this.log.info({ partition: state.partition, offset: last }, 'replay caught up with the committed offset: live');
+    if (state.replayUntil === null)
+      this.log.info({ partition: state.partition, offset: last }, 'replay caught up with the committed offset: live');
     await payload.heartbeat();
     return end;
   }
@@ -343,9 +391,18 @@ export class Worker {
     const ackedAt = this.now();
     // Counted once the broker has the output, whether or not the commit below goes through: the
     // alerts were delivered either way.
-    recordBatch(this.options.metrics, result, { rules: this.options.config.rules, partition: String(partition), series: engine.seriesCount, ackedAt });
+    recordBatch(this.options.metrics, result, {
+      rules: this.options.config.rules,
+      partition: String(partition),
+      series: engine.seriesCount,
+      ackedAt,
+    });
     for (const d of result.deadLetters) {
-      if (d.reason === 'internal_error') this.log.error({ topic, partition, error: String(d.headers['sigmawatch-error']) }, 'record failed with an internal error; sent to the dead-letter topic');
+      if (d.reason === 'internal_error')
+        this.log.error(
+          { topic, partition, error: String(d.headers['sigmawatch-error']) },
+          'record failed with an internal error; sent to the dead-letter topic',
+        );
     }
     for (const a of result.alerts) this.options.onAlert?.(a.event);
     resolveOffset(last);
@@ -371,7 +428,10 @@ export class Worker {
     const { topics } = this.options.config.kafka;
     const format = this.options.config.alerts.format;
     const alerts: Message[] = result.alerts.map(({ event }) => ({ key: event.series, value: encodeAlert(event, format) }));
-    for (const [topic, messages] of [[topics.alerts, alerts], [topics.deadLetter, result.deadLetters]] as const) {
+    for (const [topic, messages] of [
+      [topics.alerts, alerts],
+      [topics.deadLetter, result.deadLetters],
+    ] as const) {
       for (const chunk of chunkMessages(messages)) await this.producer.send({ topic, messages: chunk, acks: -1 });
     }
   }

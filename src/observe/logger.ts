@@ -90,7 +90,8 @@ const RESERVED = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'name']);
  * Usage: `new Kafka({ logLevel: kafkaLogLevel(logger.level), logCreator: kafkaLogCreator(logger) })`.
  */
 /** Broker error responses that kafkajs retries (coordinator loading or moving, leader elections). */
-const RETRIED = /coordinator is (loading|not available)|not the correct coordinator|leader(ship)? (is )?not available|not leader|rebalance in progress/i;
+const RETRIED =
+  /coordinator is (loading|not available)|not the correct coordinator|leader(ship)? (is )?not available|not leader|rebalance in progress/i;
 
 export function kafkaLogCreator(logger: Logger): logCreator {
   return () =>

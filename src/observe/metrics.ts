@@ -21,15 +21,12 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 // The label vocabularies are the core's closed enums (pure constants: no layer is crossed backwards).
 import { OUTCOME_NAMES } from '../core/outcome.js';
 
-
 /** Status of a published alert event (`sigmawatch_alerts_total{status}`). */
 export const ALERT_STATUSES = ['firing', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** Batch processing time: a small batch takes ~0.1 ms, a stalled one seconds. */
-const BATCH_DURATION_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-];
+const BATCH_DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** Sample timestamp → broker ack: milliseconds when keeping up, up to a minute when lagging. */
 /** Firing to resolved: a flap takes minutes, an incident hours, a stuck alert days. */

@@ -91,7 +91,8 @@ export class SampleBlock {
   readonly values: Float64Array;
 
   constructor(readonly capacity: number) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`SampleBlock: capacity must be an integer ≥ 1, got ${capacity}`);
+    if (!Number.isSafeInteger(capacity) || capacity < 1)
+      throw new RangeError(`SampleBlock: capacity must be an integer ≥ 1, got ${capacity}`);
     this.series = new Uint32Array(capacity);
     this.ts = new Float64Array(capacity);
     this.values = new Float64Array(capacity);
@@ -166,7 +167,8 @@ export class TelemetryGenerator {
     this.seriesCount = expectInteger('series', o.series, 1, 2 ** 32 - 1);
     this.seed = expectInteger('seed', o.seed, -(2 ** 31), 2 ** 32 - 1);
     this.intervalMs = expectInteger('intervalMs', o.intervalMs, 1);
-    this.startTs = o.startTs === undefined ? Math.floor(Date.now() / this.intervalMs) * this.intervalMs : expectInteger('startTs', o.startTs, 1);
+    this.startTs =
+      o.startTs === undefined ? Math.floor(Date.now() / this.intervalMs) * this.intervalMs : expectInteger('startTs', o.startTs, 1);
     this.warmup = expectInteger('warmup', o.warmup, 0);
     this.anomalyRate = expectNumber('anomalyRate', o.anomalyRate, 0, 1);
     this.anomalySigma = expectNumber('anomalySigma', o.anomalySigma, 0);
@@ -218,7 +220,8 @@ export class TelemetryGenerator {
 
   /** Name, labels and shape of series `i`. */
   describe(i: number): SeriesSpec {
-    if (!Number.isInteger(i) || i < 0 || i >= this.seriesCount) throw new RangeError(`describe: no series ${i} (0 ≤ i < ${this.seriesCount})`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.seriesCount)
+      throw new RangeError(`describe: no series ${i} (0 ≤ i < ${this.seriesCount})`);
     const { name, labels } = this.#identity(i);
     return {
       index: i,
@@ -263,7 +266,8 @@ export class TelemetryGenerator {
    * round-robin cursor alone. Returns `count`.
    */
   fillSeries(i: number, count: number, ts: Float64Array, values: Float64Array): number {
-    if (count > ts.length || count > values.length) throw new RangeError(`fillSeries: ${count} samples do not fit in arrays of ${Math.min(ts.length, values.length)}`);
+    if (count > ts.length || count > values.length)
+      throw new RangeError(`fillSeries: ${count} samples do not fit in arrays of ${Math.min(ts.length, values.length)}`);
     for (let j = 0; j < count; j++) {
       const t = this.startTs + this.#drawn[i]! * this.intervalMs;
       ts[j] = t;

@@ -119,7 +119,12 @@ export async function produceLoad(options: ProduceOptions): Promise<ProduceRepor
     maxInFlight: o.maxInFlight,
     seriesCount: generator.seriesCount,
     onAck: () =>
-      o.onProgress?.({ samples: requests.ackedSamples, records: requests.ackedRecords, anomalies: generator.anomalies.length, seconds: seconds() }),
+      o.onProgress?.({
+        samples: requests.ackedSamples,
+        records: requests.ackedRecords,
+        anomalies: generator.anomalies.length,
+        seconds: seconds(),
+      }),
   });
   let stoppedBy: ProduceReport['stoppedBy'] | undefined;
   let secs = 0;
@@ -163,11 +168,7 @@ function createKafka(o: CheckedOptions, connection: ProduceOptions['connection']
  */
 function chunkRecords(o: CheckedOptions, seriesCount: number, points: number): number {
   const window = Math.max(1, Math.ceil(seriesCount / o.maxInFlight));
-  return Math.min(
-    o.batchSize,
-    window,
-    o.rate > 0 ? Math.max(1, Math.floor((o.rate * RATE_CHUNK_MS) / 1000 / points)) : Infinity,
-  );
+  return Math.min(o.batchSize, window, o.rate > 0 ? Math.max(1, Math.floor((o.rate * RATE_CHUNK_MS) / 1000 / points)) : Infinity);
 }
 
 /**
@@ -274,8 +275,10 @@ interface CheckedOptions {
 }
 
 function checkOptions(options: ProduceOptions): CheckedOptions {
-  if (!Array.isArray(options.brokers) || options.brokers.length === 0) throw new RangeError('Expected `brokers` to be a non-empty list of host:port');
-  if (typeof options.topic !== 'string' || options.topic === '') throw new RangeError(`Expected \`topic\` to be a topic name, got ${JSON.stringify(options.topic)}`);
+  if (!Array.isArray(options.brokers) || options.brokers.length === 0)
+    throw new RangeError('Expected `brokers` to be a non-empty list of host:port');
+  if (typeof options.topic !== 'string' || options.topic === '')
+    throw new RangeError(`Expected \`topic\` to be a topic name, got ${JSON.stringify(options.topic)}`);
   if (!SAMPLE_FORMATS.includes(options.format)) {
     throw new RangeError(`Expected \`format\` to be one of ${SAMPLE_FORMATS.join(', ')}, got ${JSON.stringify(options.format)}`);
   }
@@ -344,9 +347,12 @@ async function pause(ms: number, signal: AbortSignal | undefined): Promise<void>
 function explain(error: unknown, topic: string): unknown {
   const e = error as { type?: string; message?: string; cause?: { type?: string } };
   if (e?.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e?.cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
-    return new Error(`topic ${JSON.stringify(topic)} does not exist: create it first (sigmawatch produce does when kafka.create_topics is true)`, {
-      cause: error,
-    });
+    return new Error(
+      `topic ${JSON.stringify(topic)} does not exist: create it first (sigmawatch produce does when kafka.create_topics is true)`,
+      {
+        cause: error,
+      },
+    );
   }
   return error;
 }

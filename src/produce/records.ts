@@ -58,8 +58,15 @@ export class RecordSource {
    * `pointsPerRecord`: K for compact-multi (ignored otherwise); `partitions`: the partition of
    * each series' key, when known (records then carry it).
    */
-  constructor(generator: TelemetryGenerator, format: SampleFormat, maxRecords: number, pointsPerRecord = 1, partitions?: ArrayLike<number>) {
-    if (!SAMPLE_FORMATS.includes(format)) throw new RangeError(`Expected \`format\` to be one of ${SAMPLE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  constructor(
+    generator: TelemetryGenerator,
+    format: SampleFormat,
+    maxRecords: number,
+    pointsPerRecord = 1,
+    partitions?: ArrayLike<number>,
+  ) {
+    if (!SAMPLE_FORMATS.includes(format))
+      throw new RangeError(`Expected \`format\` to be one of ${SAMPLE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
     this.#generator = generator;
     this.#format = format;
     this.#points = format === 'compact-multi' ? pointsPerRecord : 1;
@@ -144,7 +151,8 @@ export class RecordSource {
         break;
       }
       gen.fillSeries(i, points, ts, values);
-      const value = points === this.#points ? encodeCompactPoints(ts, values) : encodeCompactPoints(ts.subarray(0, points), values.subarray(0, points));
+      const value =
+        points === this.#points ? encodeCompactPoints(ts, values) : encodeCompactPoints(ts.subarray(0, points), values.subarray(0, points));
       records.push(this.#record(i, value));
       samples += points;
       this.#seen(ts[0]!, ts[points - 1]!);

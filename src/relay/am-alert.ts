@@ -45,7 +45,12 @@ export function generatorUrl(generatorBase: string, series: string): string | un
 /** The Alertmanager alert of an event: firing (no endsAt) or resolved (endsAt = the event's). */
 export function fromEvent(e: AlertEvent, generatorBase: string): AmAlert {
   const url = generatorUrl(generatorBase, e.series);
-  const base = { labels: alertLabels(e), annotations: { ...e.annotations }, startsAt: e.startsAt, ...(url === undefined ? {} : { generatorURL: url }) };
+  const base = {
+    labels: alertLabels(e),
+    annotations: { ...e.annotations },
+    startsAt: e.startsAt,
+    ...(url === undefined ? {} : { generatorURL: url }),
+  };
   return e.status === 'firing' ? base : { ...base, endsAt: e.endsAt ?? e.ts };
 }
 
@@ -56,7 +61,11 @@ export function resolvedAt(a: AmAlert, endsAt: number): AmAlert {
 
 /** A stable key of a label set: Alertmanager's identity of an alert. */
 export function labelKey(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
 }
 
 /**

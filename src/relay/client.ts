@@ -12,7 +12,12 @@ export function alertsEndpoint(base: string): string {
   return `${base.replace(/\/+$/, '')}/api/v2/alerts`;
 }
 
-export async function postAlerts(endpoint: string, alerts: readonly WireAlert[], timeoutMs: number, stop: AbortSignal): Promise<PostResult> {
+export async function postAlerts(
+  endpoint: string,
+  alerts: readonly WireAlert[],
+  timeoutMs: number,
+  stop: AbortSignal,
+): Promise<PostResult> {
   let response: Response;
   try {
     response = await fetch(endpoint, {

@@ -61,7 +61,11 @@ export class AlertsConsumer {
   async start(): Promise<void> {
     const k = this.options.config.kafka;
     await this.admin.connect();
-    const created = await ensureTopics(this.admin, [this.topic], { create: k.createTopics, partitions: k.partitions, replicationFactor: k.replicationFactor });
+    const created = await ensureTopics(this.admin, [this.topic], {
+      create: k.createTopics,
+      partitions: k.partitions,
+      replicationFactor: k.replicationFactor,
+    });
     if (created.length > 0) this.options.logger.info({ topics: created }, 'created topics');
     await this.consumer.connect();
     const events = this.consumer.events;

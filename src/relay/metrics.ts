@@ -38,18 +38,67 @@ export function createRelayMetrics(targets: readonly string[]): RelayMetrics {
     for (const target of targets) metric.labels(target).inc(0);
     return metric;
   };
-  const events = new Counter({ name: 'sigmawatch_relay_events_total', help: 'Alert events read from the alerts topic, by status.', labelNames: ['status'] as const, registers });
+  const events = new Counter({
+    name: 'sigmawatch_relay_events_total',
+    help: 'Alert events read from the alerts topic, by status.',
+    labelNames: ['status'] as const,
+    registers,
+  });
   for (const status of ['firing', 'resolved']) events.labels(status).inc(0);
   return {
     registry,
     events,
-    sent: perTarget(new Counter({ name: 'sigmawatch_relay_alerts_sent_total', help: 'Alerts accepted by an Alertmanager (2xx), by target URL.', labelNames: ['target'] as const, registers })),
-    sendFailures: perTarget(new Counter({ name: 'sigmawatch_relay_send_failures_total', help: 'Requests to an Alertmanager that failed (network error, timeout, non-2xx), by target URL.', labelNames: ['target'] as const, registers })),
-    queueDropped: perTarget(new Counter({ name: 'sigmawatch_relay_queue_dropped_total', help: 'Queued alerts dropped (oldest first) because the queue of a target was full.', labelNames: ['target'] as const, registers })),
-    queueLength: perTarget(new Gauge({ name: 'sigmawatch_relay_queue_length', help: 'Alerts waiting to be sent, by target URL.', labelNames: ['target'] as const, registers })),
-    firing: new Gauge({ name: 'sigmawatch_relay_firing_alerts', help: 'Firing alerts held by the relay (re-sent every relay.resend_interval).', registers }),
-    resolved: new Gauge({ name: 'sigmawatch_relay_resolved_alerts', help: 'Resolved alerts the relay still re-sends (for relay.resolved_retention).', registers }),
-    badEvents: new Counter({ name: 'sigmawatch_relay_bad_events_total', help: 'Records of the alerts topic that are not valid alert events (skipped).', registers }),
-    firingTimeouts: new Counter({ name: 'sigmawatch_relay_firing_timeouts_total', help: 'Firing alerts dropped because no event came for relay.firing_timeout.', registers }),
+    sent: perTarget(
+      new Counter({
+        name: 'sigmawatch_relay_alerts_sent_total',
+        help: 'Alerts accepted by an Alertmanager (2xx), by target URL.',
+        labelNames: ['target'] as const,
+        registers,
+      }),
+    ),
+    sendFailures: perTarget(
+      new Counter({
+        name: 'sigmawatch_relay_send_failures_total',
+        help: 'Requests to an Alertmanager that failed (network error, timeout, non-2xx), by target URL.',
+        labelNames: ['target'] as const,
+        registers,
+      }),
+    ),
+    queueDropped: perTarget(
+      new Counter({
+        name: 'sigmawatch_relay_queue_dropped_total',
+        help: 'Queued alerts dropped (oldest first) because the queue of a target was full.',
+        labelNames: ['target'] as const,
+        registers,
+      }),
+    ),
+    queueLength: perTarget(
+      new Gauge({
+        name: 'sigmawatch_relay_queue_length',
+        help: 'Alerts waiting to be sent, by target URL.',
+        labelNames: ['target'] as const,
+        registers,
+      }),
+    ),
+    firing: new Gauge({
+      name: 'sigmawatch_relay_firing_alerts',
+      help: 'Firing alerts held by the relay (re-sent every relay.resend_interval).',
+      registers,
+    }),
+    resolved: new Gauge({
+      name: 'sigmawatch_relay_resolved_alerts',
+      help: 'Resolved alerts the relay still re-sends (for relay.resolved_retention).',
+      registers,
+    }),
+    badEvents: new Counter({
+      name: 'sigmawatch_relay_bad_events_total',
+      help: 'Records of the alerts topic that are not valid alert events (skipped).',
+      registers,
+    }),
+    firingTimeouts: new Counter({
+      name: 'sigmawatch_relay_firing_timeouts_total',
+      help: 'Firing alerts dropped because no event came for relay.firing_timeout.',
+      registers,
+    }),
   };
 }

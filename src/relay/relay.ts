@@ -79,11 +79,18 @@ export class Relay {
   /** A new assignment (start, rebalance): every partition's state starts empty and is rebuilt. */
   assign(offsets: readonly PartitionOffsets[]): void {
     const { relay } = this.options;
-    const stateOptions = { generatorUrl: relay.generatorUrl, resolvedRetentionMs: relay.resolvedRetentionMs, firingTimeoutMs: relay.firingTimeoutMs };
+    const stateOptions = {
+      generatorUrl: relay.generatorUrl,
+      resolvedRetentionMs: relay.resolvedRetentionMs,
+      firingTimeoutMs: relay.firingTimeoutMs,
+    };
     this.tracks = new Map(offsets.map((o) => [o.partition, new PartitionTrack(o, stateOptions)]));
     this.assigned = true;
     this.updateGauges();
-    this.log.info({ partitions: offsets.map((o) => ({ partition: o.partition, from: String(o.low), to: String(o.high) })) }, 'assigned partitions: rebuilding their alerts');
+    this.log.info(
+      { partitions: offsets.map((o) => ({ partition: o.partition, from: String(o.low), to: String(o.high) })) },
+      'assigned partitions: rebuilding their alerts',
+    );
   }
 
   /**
@@ -95,7 +102,10 @@ export class Relay {
     if (track === undefined || records.length === 0) return undefined;
     const rewind = track.rewindTo(records[0]!.offset);
     if (rewind !== undefined) {
-      this.log.info({ partition, from: String(records[0]!.offset), to: String(rewind) }, 'rewinding the partition to rebuild its alerts from the beginning');
+      this.log.info(
+        { partition, from: String(records[0]!.offset), to: String(rewind) },
+        'rewinding the partition to rebuild its alerts from the beginning',
+      );
       return rewind;
     }
     track.started = true;
@@ -149,7 +159,11 @@ export class Relay {
       return track.state.apply(event, record.timestamp);
     } catch (e) {
       this.options.metrics.badEvents.inc();
-      if (this.badRecords++ % BAD_LOG_EVERY === 0) this.log.warn({ partition, offset: String(record.offset), err: (e as Error).message, badRecords: this.badRecords }, 'skipped a record that is not an alert event');
+      if (this.badRecords++ % BAD_LOG_EVERY === 0)
+        this.log.warn(
+          { partition, offset: String(record.offset), err: (e as Error).message, badRecords: this.badRecords },
+          'skipped a record that is not an alert event',
+        );
       return [];
     }
   }
@@ -161,7 +175,10 @@ export class Relay {
     const alerts = track.state.snapshot();
     this.send(alerts);
     const ms = Math.round(performance.now() - track.assignedAt);
-    this.log.info({ partition, events: track.events, firing: track.state.firingCount, resolved: track.state.resolvedCount, ms }, 'partition rebuilt; its alerts sent');
+    this.log.info(
+      { partition, events: track.events, firing: track.state.firingCount, resolved: track.state.resolvedCount, ms },
+      'partition rebuilt; its alerts sent',
+    );
   }
 
   /** Lets go of resolved alerts past retention and (with relay.firing_timeout) silent firing ones. */
@@ -169,7 +186,10 @@ export class Relay {
     const timedOut = track.state.expire(now);
     if (timedOut === 0) return;
     this.options.metrics.firingTimeouts.inc(timedOut);
-    this.log.warn({ partition: track.offsets.partition, alerts: timedOut, firingTimeoutMs: this.options.relay.firingTimeoutMs }, 'dropped firing alerts with no event within relay.firing_timeout');
+    this.log.warn(
+      { partition: track.offsets.partition, alerts: timedOut, firingTimeoutMs: this.options.relay.firingTimeoutMs },
+      'dropped firing alerts with no event within relay.firing_timeout',
+    );
   }
 
   private send(alerts: readonly AmAlert[]): void {

@@ -31,8 +31,19 @@ export class RelayService {
   constructor(private readonly options: RelayServiceOptions) {
     const { config, logger } = options;
     this.metrics = options.metrics ?? createRelayMetrics(config.relay.alertmanagers);
-    this.relay = new Relay({ relay: config.relay, metrics: this.metrics, logger, ...(options.now === undefined ? {} : { now: options.now }) });
-    this.consumer = new AlertsConsumer({ config, brokers: options.brokers, relay: this.relay, logger, ...(options.onFatal === undefined ? {} : { onFatal: options.onFatal }) });
+    this.relay = new Relay({
+      relay: config.relay,
+      metrics: this.metrics,
+      logger,
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+    this.consumer = new AlertsConsumer({
+      config,
+      brokers: options.brokers,
+      relay: this.relay,
+      logger,
+      ...(options.onFatal === undefined ? {} : { onFatal: options.onFatal }),
+    });
   }
 
   async start(): Promise<void> {
@@ -40,7 +51,15 @@ export class RelayService {
     await this.consumer.start();
     this.running = true;
     const { config } = this.options;
-    this.options.logger.info({ group: config.relay.groupId, topic: config.kafka.topics.alerts, alertmanagers: config.relay.alertmanagers, resendIntervalMs: config.relay.resendIntervalMs }, 'relay started');
+    this.options.logger.info(
+      {
+        group: config.relay.groupId,
+        topic: config.kafka.topics.alerts,
+        alertmanagers: config.relay.alertmanagers,
+        resendIntervalMs: config.relay.resendIntervalMs,
+      },
+      'relay started',
+    );
   }
 
   /** Idempotent; also after a start that failed half-way (the ticker and senders must not outlive it). */

@@ -79,7 +79,12 @@ export class Target {
       const batch = this.queue.take(this.options.batchSize);
       this.options.metrics.queueLength.labels(this.options.url).set(this.queue.length);
       const now = this.now();
-      const result = await postAlerts(this.endpoint, batch.map((a) => toWire(a, now, this.options.firingForMs)), this.options.timeoutMs, stop);
+      const result = await postAlerts(
+        this.endpoint,
+        batch.map((a) => toWire(a, now, this.options.firingForMs)),
+        this.options.timeoutMs,
+        stop,
+      );
       if (stop.aborted) return;
       if (result.ok) this.delivered(batch.length);
       else await this.failed(batch, result);
@@ -88,7 +93,8 @@ export class Target {
 
   private delivered(n: number): void {
     this.options.metrics.sent.labels(this.options.url).inc(n);
-    if (this.failures > 0) this.options.logger.info({ target: this.options.url, failedAttempts: this.failures }, 'Alertmanager reachable again');
+    if (this.failures > 0)
+      this.options.logger.info({ target: this.options.url, failedAttempts: this.failures }, 'Alertmanager reachable again');
     this.failures = 0;
   }
 
@@ -101,7 +107,11 @@ export class Target {
       return;
     }
     this.failures++;
-    if (this.failures % LOG_EVERY === 1) logger.warn({ target: url, error: result.error, failedAttempts: this.failures, queued: this.queue.length + batch.length }, 'cannot reach Alertmanager; retrying');
+    if (this.failures % LOG_EVERY === 1)
+      logger.warn(
+        { target: url, error: result.error, failedAttempts: this.failures, queued: this.queue.length + batch.length },
+        'cannot reach Alertmanager; retrying',
+      );
     this.dropped(this.queue.unshift(batch));
     await sleep(backoffMs(this.failures, this.options.maxBackoffMs), this.stopper.signal);
   }

@@ -31,7 +31,10 @@ export class PartitionTrack {
   events = 0;
   readonly assignedAt = performance.now();
 
-  constructor(readonly offsets: PartitionOffsets, options: StateOptions) {
+  constructor(
+    readonly offsets: PartitionOffsets,
+    options: StateOptions,
+  ) {
     this.state = new AlertState(options);
     this.low = offsets.low;
     this.boundary = offsets.high;

@@ -120,7 +120,13 @@ class RowReader {
     let value = Buffer.from(text);
     if (typeof r.ts === 'string') {
       const ts = parseTimestamp(r.ts);
-      if (ts === undefined) return this.sink.reject(this.file, lineNo, 'bad_timestamp', `"ts" must be Unix ms or an ISO 8601 date, got ${JSON.stringify(r.ts)}`);
+      if (ts === undefined)
+        return this.sink.reject(
+          this.file,
+          lineNo,
+          'bad_timestamp',
+          `"ts" must be Unix ms or an ISO 8601 date, got ${JSON.stringify(r.ts)}`,
+        );
       value = Buffer.from(JSON.stringify({ ...r, ts }));
     }
     this.sink.record({ key: null, value, offset: String(lineNo) });
@@ -131,14 +137,17 @@ class RowReader {
     const problem = splitCsvLine(text, fields);
     if (problem !== null) return this.sink.reject(this.file, lineNo, 'bad_csv', problem);
     const want = this.layout === 'csv-single' ? 2 : 3;
-    if (fields.length !== want) return this.sink.reject(this.file, lineNo, 'wrong_field_count', `expected ${want} fields, got ${fields.length}`);
+    if (fields.length !== want)
+      return this.sink.reject(this.file, lineNo, 'wrong_field_count', `expected ${want} fields, got ${fields.length}`);
     const tsText = fields[want - 2]!;
     const valueText = fields[want - 1]!;
     const ts = parseTimestamp(tsText);
-    if (ts === undefined) return this.sink.reject(this.file, lineNo, 'bad_timestamp', `not Unix ms/s or an ISO 8601 date: ${JSON.stringify(tsText)}`);
+    if (ts === undefined)
+      return this.sink.reject(this.file, lineNo, 'bad_timestamp', `not Unix ms/s or an ISO 8601 date: ${JSON.stringify(tsText)}`);
     let value = valueText === '' ? NaN : Number(valueText);
     if (!Number.isFinite(value)) {
-      if (!NON_FINITE.test(valueText)) return this.sink.reject(this.file, lineNo, 'bad_value', `not a finite number: ${JSON.stringify(valueText)}`);
+      if (!NON_FINITE.test(valueText))
+        return this.sink.reject(this.file, lineNo, 'bad_value', `not a finite number: ${JSON.stringify(valueText)}`);
       value = NaN; // a spelling of NaN or ±Infinity: the decoder rejects it as non_finite_value
     }
     const key = this.layout === 'csv-single' ? this.singleKey! : this.keyOf(fields[0]!, lineNo);

@@ -71,25 +71,49 @@ export class ReplaySummary {
   }
 
   /** The human summary, several lines. */
-  format(o: { files: number; series: number; refused: number; seconds: number; stillFiring: number; heldBack: number; spanMs: number }): string {
+  format(o: {
+    files: number;
+    series: number;
+    refused: number;
+    seconds: number;
+    stillFiring: number;
+    heldBack: number;
+    spanMs: number;
+  }): string {
     const lines: string[] = [];
     const rate = o.seconds > 0 ? Math.round(this.rows / o.seconds) : 0;
-    lines.push(`replay: ${o.files} file${o.files === 1 ? '' : 's'}, ${fmt(this.rows)} rows in ${o.seconds.toFixed(2)} s (${fmt(rate)} rows/s)`);
+    lines.push(
+      `replay: ${o.files} file${o.files === 1 ? '' : 's'}, ${fmt(this.rows)} rows in ${o.seconds.toFixed(2)} s (${fmt(rate)} rows/s)`,
+    );
     lines.push(`  series: ${fmt(o.series)}${o.refused > 0 ? ` (refused beyond store.max_series: ${fmt(o.refused)} samples)` : ''}`);
     lines.push(`  rows rejected: ${fmt(this.rejectedTotal)}`);
     for (const [reason, r] of [...this.rejected].sort((a, b) => b[1].count - a[1].count)) {
       lines.push(`    ${reason.padEnd(18)} ${fmt(r.count).padStart(9)}   first at ${r.first}`);
     }
     const t = this.totals;
-    lines.push(`  alerts: ${fmt(t.fired)} fired, ${fmt(t.resolved)} resolved, ${fmt(t.flaps)} flaps (resolved within ${fmtDuration(this.flapWindowMs)}), ${fmt(o.stillFiring)} still firing at the end`);
+    lines.push(
+      `  alerts: ${fmt(t.fired)} fired, ${fmt(t.resolved)} resolved, ${fmt(t.flaps)} flaps (resolved within ${fmtDuration(this.flapWindowMs)}), ${fmt(o.stillFiring)} still firing at the end`,
+    );
     const seriesDays = (o.series * o.spanMs) / 86_400_000;
-    if (seriesDays > 0) lines.push(`  pages per series-day: ${(t.fired / seriesDays).toFixed(3)} (${fmt(t.fired)} fired over ${fmt(o.series)} series × ${(o.spanMs / 86_400_000).toFixed(1)} days)`);
+    if (seriesDays > 0)
+      lines.push(
+        `  pages per series-day: ${(t.fired / seriesDays).toFixed(3)} (${fmt(t.fired)} fired over ${fmt(o.series)} series × ${(o.spanMs / 86_400_000).toFixed(1)} days)`,
+      );
     lines.push(`  breaches held back by \`for\`: ${fmt(o.heldBack)} (cleared before they had lasted long enough to fire)`);
     if (this.alerts.size > 0) {
       const header = ['rule', 'severity', 'fired', 'escalated', 'repeats', 'resolved', 'flaps', 'mean duration'];
       const rows = [...this.alerts].sort().map(([key, c]) => {
         const [rule, severity] = key.split('\u0000');
-        return [rule!, severity!, fmt(c.fired), fmt(c.escalated), fmt(c.repeated), fmt(c.resolved), fmt(c.flaps), c.resolved > 0 ? fmtDuration(c.durationMs / c.resolved) : '-'];
+        return [
+          rule!,
+          severity!,
+          fmt(c.fired),
+          fmt(c.escalated),
+          fmt(c.repeated),
+          fmt(c.resolved),
+          fmt(c.flaps),
+          c.resolved > 0 ? fmtDuration(c.durationMs / c.resolved) : '-',
+        ];
       });
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       const line = (r: string[]) => '    ' + r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');

@@ -86,7 +86,10 @@ function formatZ(z: number): string {
 }
 
 function flowMap(fields: readonly (readonly [string, unknown])[]): string {
-  return `{${fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${flowValue(v)}`).join(', ')}}`;
+  return `{${fields
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}: ${flowValue(v)}`)
+    .join(', ')}}`;
 }
 
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_./-]*$/;

@@ -100,7 +100,12 @@ const seriesValues = () =>
     try {
       const values = expandSeries(text);
       if (values.length > 0) return values;
-      ctx.issues.push({ code: 'custom', message: `must hold at least one step, got ${JSON.stringify(text)}`, input: raw, params: { kind: 'sentence' } });
+      ctx.issues.push({
+        code: 'custom',
+        message: `must hold at least one step, got ${JSON.stringify(text)}`,
+        input: raw,
+        params: { kind: 'sentence' },
+      });
     } catch (err) {
       if (!(err instanceof SeriesNotationError)) throw err;
       ctx.issues.push({ code: 'custom', message: err.message, input: raw, params: { kind: 'note' } });
@@ -172,7 +177,8 @@ type ParsedTest = ParsedFile['tests'][number];
 export function loadRuleTestFile(file: string): RuleTestFile {
   const issues: ConfigIssue[] = [];
   if (!existsSync(file)) throw new ConfigError([{ source: file, path: [], message: 'cannot read the test file: no such file' }]);
-  if (statSync(file).isDirectory()) throw new ConfigError([{ source: file, path: [], message: 'cannot read the test file: it is a directory' }]);
+  if (statSync(file).isDirectory())
+    throw new ConfigError([{ source: file, path: [], message: 'cannot read the test file: it is a directory' }]);
   const layer = readYamlFile(file, issues);
   if (layer === undefined) throw new ConfigError(issues);
   const prov = new Provenance();
@@ -220,7 +226,10 @@ function loadRuleFiles(testFile: string, files: readonly string[], problem: Prob
     const probe: ConfigIssue[] = [];
     const layer = existsSync(path) ? readYamlFile(path, probe) : undefined;
     if (layer === undefined) {
-      problem(['rule_files', i], `cannot read ${JSON.stringify(path)}${probe.length > 0 ? `: ${probe.map((p) => p.message).join('; ')}` : ': no such file'}`);
+      problem(
+        ['rule_files', i],
+        `cannot read ${JSON.stringify(path)}${probe.length > 0 ? `: ${probe.map((p) => p.message).join('; ')}` : ': no such file'}`,
+      );
       return;
     }
     if (!('rules' in layer.tree)) {
@@ -231,7 +240,10 @@ function loadRuleFiles(testFile: string, files: readonly string[], problem: Prob
       for (const rule of loadConfig({ file: path, env: {} }).rules) {
         const first = from.get(rule.name);
         if (first !== undefined) {
-          problem(['rule_files', i], `defines rule ${JSON.stringify(rule.name)}, already defined by rule_files[${first}]; rule names must be unique`);
+          problem(
+            ['rule_files', i],
+            `defines rule ${JSON.stringify(rule.name)}, already defined by rule_files[${first}]; rule names must be unique`,
+          );
         } else {
           from.set(rule.name, i);
           rules.push(rule);
@@ -253,7 +265,11 @@ function checkTest(t: ParsedTest, i: number, defaultInterval: number, ruleNames:
   const seen = new Map<string, number>();
   t.input_series.forEach((s, j) => {
     const first = seen.get(s.series);
-    if (first !== undefined) problem(at('input_series', j, 'series'), `${JSON.stringify(s.series)} is already given by input_series[${first}]; give each series once`);
+    if (first !== undefined)
+      problem(
+        at('input_series', j, 'series'),
+        `${JSON.stringify(s.series)} is already given by input_series[${first}]; give each series once`,
+      );
     else seen.set(s.series, j);
   });
 
@@ -267,7 +283,10 @@ function checkTest(t: ParsedTest, i: number, defaultInterval: number, ruleNames:
       step = c.eval_step;
     } else if (c.eval_time !== undefined) {
       if (c.eval_time % intervalMs !== 0) {
-        problem(at('alert_rule_test', j, 'eval_time'), `must be a whole number of steps (a multiple of the interval, ${formatDuration(intervalMs)}), got ${formatDuration(c.eval_time)}`);
+        problem(
+          at('alert_rule_test', j, 'eval_time'),
+          `must be a whole number of steps (a multiple of the interval, ${formatDuration(intervalMs)}), got ${formatDuration(c.eval_time)}`,
+        );
       } else step = c.eval_time / intervalMs;
     } else {
       problem(at('alert_rule_test', j), 'needs eval_step (a step number from 0) or eval_time (a duration from 0)');
@@ -279,14 +298,20 @@ function checkTest(t: ParsedTest, i: number, defaultInterval: number, ruleNames:
     }
     const first = byStep.get(step);
     if (first !== undefined) {
-      problem(at('alert_rule_test', j), `checks step ${step}, already checked by alert_rule_test[${first}]; list all the alerts of a step in one entry`);
+      problem(
+        at('alert_rule_test', j),
+        `checks step ${step}, already checked by alert_rule_test[${first}]; list all the alerts of a step in one entry`,
+      );
       return;
     }
     byStep.set(step, j);
     (c.alerts ?? []).forEach((a, k) => {
       if (a.rule !== undefined && ruleNames.length > 0 && !ruleNames.includes(a.rule)) {
         const guess = didYouMean(a.rule, ruleNames);
-        problem(at('alert_rule_test', j, 'alerts', k, 'rule'), `${JSON.stringify(a.rule)} is not a rule of this test file${guess === undefined ? '' : ` (did you mean ${guess}?)`}; rules: ${ruleNames.join(', ')}`);
+        problem(
+          at('alert_rule_test', j, 'alerts', k, 'rule'),
+          `${JSON.stringify(a.rule)} is not a rule of this test file${guess === undefined ? '' : ` (did you mean ${guess}?)`}; rules: ${ruleNames.join(', ')}`,
+        );
       }
     });
     expectations.push({ step, alerts: (c.alerts ?? []).map(expected) });

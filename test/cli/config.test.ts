@@ -8,9 +8,12 @@ import { loadConfig } from '../../src/config/index.js';
 import { runCli } from '../support/cli.js';
 
 test('sigmawatch config prints the resolved configuration with the SASL password masked', async () => {
-  const r = await runCli(['config', '--set', 'kafka.sasl.mechanism=plain', '--set', 'kafka.sasl.username=svc', '--set', 'rules[0].for=5m'], {
-    env: { SIGMAWATCH_KAFKA__SASL__PASSWORD: 'hunter2', KAFKA_BROKERS: '' },
-  });
+  const r = await runCli(
+    ['config', '--set', 'kafka.sasl.mechanism=plain', '--set', 'kafka.sasl.username=svc', '--set', 'rules[0].for=5m'],
+    {
+      env: { SIGMAWATCH_KAFKA__SASL__PASSWORD: 'hunter2', KAFKA_BROKERS: '' },
+    },
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!r.stdout.includes('hunter2'), 'the password is never printed');
   const c = parse(r.stdout) as { kafka: { sasl: { password: string } }; alerts: { flap_window: string }; rules: Array<{ for: string }> };
@@ -26,25 +29,28 @@ test('what sigmawatch config prints is a configuration that loads to the same co
   writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
   // The password is masked in the output, so it comes from the environment both times.
   const env = { KAFKA_BROKERS: '', SIGMAWATCH_KAFKA__SASL__PASSWORD: 'pw' };
-  writeFileSync(source, [
-    `kafka: {brokers: [k1:9092, k2:9092], ssl: {ca: ${join(dir, 'ca.pem')}, reject_unauthorized: false}, sasl: {mechanism: scram-sha-512, username: svc}}`,
-    'store: {idle_timeout: 90m}',
-    'relay: {alertmanagers: [http://am1:9093, http://am2:9093/prefix], resend_interval: 30s, firing_timeout: 2h, batch_size: 64, generator_url: "http://prom:9090/graph?g0.expr="}',
-    'checkpoint: {interval: 5000}',
-    'rules:',
-    '  - name: api',
-    '    match: {name: http_requests_total, labels: {env: prod}, selector: \'{code=~"5..",path!="/health\\\\\\"x"}\'}',
-    '    severities: [{severity: warning, z: 6}, {severity: critical, z: 12}]',
-    '    for: 2m',
-    '    keep_firing_for: 7',
-    '    repeat: 1h',
-    '    likelihood: false',
-    '    seasonality: {buckets: 48}',
-    '    labels: {team: web}',
-    '    annotations: {summary: "{{ value }} at {{ labels.env }}"}',
-    '  - {name: rest, memory: 0, window: 240, direction: up}',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    source,
+    [
+      `kafka: {brokers: [k1:9092, k2:9092], ssl: {ca: ${join(dir, 'ca.pem')}, reject_unauthorized: false}, sasl: {mechanism: scram-sha-512, username: svc}}`,
+      'store: {idle_timeout: 90m}',
+      'relay: {alertmanagers: [http://am1:9093, http://am2:9093/prefix], resend_interval: 30s, firing_timeout: 2h, batch_size: 64, generator_url: "http://prom:9090/graph?g0.expr="}',
+      'checkpoint: {interval: 5000}',
+      'rules:',
+      '  - name: api',
+      '    match: {name: http_requests_total, labels: {env: prod}, selector: \'{code=~"5..",path!="/health\\\\\\"x"}\'}',
+      '    severities: [{severity: warning, z: 6}, {severity: critical, z: 12}]',
+      '    for: 2m',
+      '    keep_firing_for: 7',
+      '    repeat: 1h',
+      '    likelihood: false',
+      '    seasonality: {buckets: 48}',
+      '    labels: {team: web}',
+      '    annotations: {summary: "{{ value }} at {{ labels.env }}"}',
+      '  - {name: rest, memory: 0, window: 240, direction: up}',
+      '',
+    ].join('\n'),
+  );
   const printed = await runCli(['config', '--config', source], { env });
   assert.equal(printed.code, 0, printed.stderr);
   const again = join(dir, 'printed.yaml');

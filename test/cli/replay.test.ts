@@ -24,12 +24,20 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
  */
 function windowRules(dir: string): string {
   const file = join(dir, 'window.yaml');
-  writeFileSync(file, 'rules:\n  - {name: default, memory: 0, window: 120, z: 3.5, keep_firing_for: 0, likelihood: false, seasonality: false}\n');
+  writeFileSync(
+    file,
+    'rules:\n  - {name: default, memory: 0, window: 120, z: 3.5, keep_firing_for: 0, likelihood: false, seasonality: false}\n',
+  );
   return file;
 }
 
 const alertsOf = (stdout: string): AlertEvent[] =>
-  stdout.trim() === '' ? [] : stdout.trim().split('\n').map((l) => decodeAlert(Buffer.from(l)));
+  stdout.trim() === ''
+    ? []
+    : stdout
+        .trim()
+        .split('\n')
+        .map((l) => decodeAlert(Buffer.from(l)));
 
 test('replay reports every injected spike and dip of the bundled sample with the right sign of z', async (t) => {
   const r = await runCli(['replay', '--config', windowRules(tempDir(t)), BUNDLED]);
@@ -55,7 +63,8 @@ test('series,timestamp,value CSV with quoted ids, mixed timestamp forms, and mal
   for (let i = 0; i < 200; i++) {
     const spike = i === 150 ? 60 : i === 170 ? -60 : 0;
     // Unix ms, Unix seconds and ISO forms interleaved: all the same clock.
-    const ts = i % 3 === 0 ? String(t0 + i * 60_000) : i % 3 === 1 ? String((t0 + i * 60_000) / 1000) : new Date(t0 + i * 60_000).toISOString();
+    const ts =
+      i % 3 === 0 ? String(t0 + i * 60_000) : i % 3 === 1 ? String((t0 + i * 60_000) / 1000) : new Date(t0 + i * 60_000).toISOString();
     lines.push(`"http_latency{route=""/cart"",method=""GET""}",${ts},${(100 + 2 * g() + spike).toFixed(3)}`);
     lines.push(`"http_latency{method=""POST"",route=""/pay""}",${ts},${(50 + g()).toFixed(3)}`);
   }
@@ -75,15 +84,29 @@ test('series,timestamp,value CSV with quoted ids, mixed timestamp forms, and mal
   assert.match(r.stderr, /series: 2\b/);
   const fired = alertsOf(r.stdout).filter((a) => a.status === 'firing');
   const cart = fired.filter((a) => a.series === 'http_latency{method="GET",route="/cart"}');
-  assert.ok(cart.some((a) => a.ts === t0 + 150 * 60_000 && a.z > 0), 'spike, canonical (sorted) series id');
-  assert.ok(cart.some((a) => a.ts === t0 + 170 * 60_000 && a.z < 0), 'dip');
+  assert.ok(
+    cart.some((a) => a.ts === t0 + 150 * 60_000 && a.z > 0),
+    'spike, canonical (sorted) series id',
+  );
+  assert.ok(
+    cart.some((a) => a.ts === t0 + 170 * 60_000 && a.z < 0),
+    'dip',
+  );
   assert.deepEqual(cart[0]!.labels, { method: 'GET', route: '/cart' });
 });
 
 test('NDJSON verbose samples; a missing file is reported and the rest still runs (exit 1)', async (t) => {
   const dir = tempDir(t);
   const rows: string[] = [];
-  for (let i = 0; i < 100; i++) rows.push(JSON.stringify({ name: 'queue_depth', labels: { q: 'jobs' }, ts: 1_700_000_000_000 + i * 1000, value: i === 80 ? 1e6 : 10 + (i % 3) }));
+  for (let i = 0; i < 100; i++)
+    rows.push(
+      JSON.stringify({
+        name: 'queue_depth',
+        labels: { q: 'jobs' },
+        ts: 1_700_000_000_000 + i * 1000,
+        value: i === 80 ? 1e6 : 10 + (i % 3),
+      }),
+    );
   rows.push('{"name": "queue_depth", "ts": 1}');
   rows.push('not json');
   const file = join(dir, 'q.ndjson');
@@ -117,7 +140,10 @@ test('rules come from --config; a bad config exits 2 naming the key', async (t) 
 test('the jittery stretch of the sample flaps without for/keep_firing_for and is calmer with them', async (t) => {
   const dir = tempDir(t);
   const cfg = join(dir, 'hold.yaml');
-  writeFileSync(cfg, 'rules:\n  - {name: held, memory: 0, window: 120, z: 3.5, for: 2, keep_firing_for: 10, likelihood: false, seasonality: false}\n');
+  writeFileSync(
+    cfg,
+    'rules:\n  - {name: held, memory: 0, window: 120, z: 3.5, for: 2, keep_firing_for: 10, likelihood: false, seasonality: false}\n',
+  );
   const plain = alertsOf((await runCli(['replay', '--config', windowRules(dir), BUNDLED])).stdout);
   const heldRun = await runCli(['replay', '--config', cfg, BUNDLED]);
   const held = alertsOf(heldRun.stdout);

@@ -1,6 +1,6 @@
-import {test} from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {compileTemplate, formatNumber, TemplateError, type TemplateContext} from '../../src/codec/alert-template.js';
+import { compileTemplate, formatNumber, TemplateError, type TemplateContext } from '../../src/codec/alert-template.js';
 
 const ctx: TemplateContext = {
   value: 1234567.8,
@@ -11,7 +11,7 @@ const ctx: TemplateContext = {
   severity: 'critical',
   series: 'http_latency_seconds{env="prod",service="api"}',
   name: 'http_latency_seconds',
-  labels: {env: 'prod', service: 'api'},
+  labels: { env: 'prod', service: 'api' },
 };
 
 test('renders every placeholder, with or without spaces inside the braces', () => {
@@ -37,8 +37,8 @@ test('plain text, single braces and empty templates pass through', () => {
 
 test('a compiled template renders many contexts (compile once, render per alert)', () => {
   const t = compileTemplate('{{ labels.service }}: {{ value }}');
-  assert.equal(t.render({...ctx, value: 1}), 'api: 1');
-  assert.equal(t.render({...ctx, value: 2.5, labels: {service: 'db'}}), 'db: 2.5');
+  assert.equal(t.render({ ...ctx, value: 1 }), 'api: 1');
+  assert.equal(t.render({ ...ctx, value: 2.5, labels: { service: 'db' } }), 'db: 2.5');
   assert.ok(Object.isFrozen(t));
 });
 
@@ -56,9 +56,9 @@ test('an unknown placeholder throws TemplateError naming it and listing the allo
       return true;
     },
   );
-  assert.throws(() => compileTemplate('{{ labels }}'), {message: /^unknown placeholder \{\{ labels \}\}/});
-  assert.throws(() => compileTemplate('{{ labels.bad-name }}'), {message: /^unknown placeholder \{\{ labels\.bad-name \}\}/});
-  assert.throws(() => compileTemplate('{{}}'), {message: /^unknown placeholder \{\{  \}\}/});
+  assert.throws(() => compileTemplate('{{ labels }}'), { message: /^unknown placeholder \{\{ labels \}\}/ });
+  assert.throws(() => compileTemplate('{{ labels.bad-name }}'), { message: /^unknown placeholder \{\{ labels\.bad-name \}\}/ });
+  assert.throws(() => compileTemplate('{{}}'), { message: /^unknown placeholder \{\{  \}\}/ });
   assert.throws(() => compileTemplate('{{ constructor }}'), TemplateError);
 });
 

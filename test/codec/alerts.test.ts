@@ -6,9 +6,19 @@ import { DecodeError } from '../../src/codec/errors.js';
 import { deadLetterOf, DEAD_LETTER_HEADERS, MAX_ERROR_CHARS } from '../../src/codec/dead-letter.js';
 
 /** The headers the envelope adds to a record that had none. */
-function deadLetterHeaders(o: { reason: 'bad_timestamp' | 'bad_shape'; message: string; topic: string; partition: number; offset: string | number; timestamp?: number }) {
+function deadLetterHeaders(o: {
+  reason: 'bad_timestamp' | 'bad_shape';
+  message: string;
+  topic: string;
+  partition: number;
+  offset: string | number;
+  timestamp?: number;
+}) {
   const record = { key: null, value: Buffer.from('x'), offset: String(o.offset) };
-  return deadLetterOf(record, o.reason, o.message, { topic: o.topic, partition: o.partition }, o.timestamp ?? Date.now()).headers as Record<string, string>;
+  return deadLetterOf(record, o.reason, o.message, { topic: o.topic, partition: o.partition }, o.timestamp ?? Date.now()).headers as Record<
+    string,
+    string
+  >;
 }
 
 const SERIES = 'http_request_duration_seconds{job="api",route="/users"}';
@@ -52,7 +62,10 @@ test('alertId is deterministic, 16 hex digits, and depends on series, rule and s
   // The separator keeps field boundaries: ("ab", "c") and ("a", "bc") differ.
   assert.notEqual(alertId('ab', 'c', 1), alertId('a', 'bc', 1));
   // Pinned: changing the recipe would break deduplication downstream across an upgrade.
-  assert.equal(alertId('up{job="a"}', 'r', 1_700_000_000_000), fnv1a64Hex(new TextEncoder().encode('up{job="a"}\u0000r\u00001700000000000')));
+  assert.equal(
+    alertId('up{job="a"}', 'r', 1_700_000_000_000),
+    fnv1a64Hex(new TextEncoder().encode('up{job="a"}\u0000r\u00001700000000000')),
+  );
 });
 
 test('round trip in both formats, firing and resolved', () => {
@@ -71,8 +84,22 @@ test('schema: key order, optional fields left out, float fields stay floats in m
   const e = firing();
   const json = encodeAlert(e, 'json').toString();
   assert.deepEqual(Object.keys(JSON.parse(json)), [
-    'id', 'status', 'rule', 'severity', 'series', 'name', 'labels', 'ts', 'value', 'mean', 'std', 'z',
-    'window', 'startsAt', 'annotations', 'reason',
+    'id',
+    'status',
+    'rule',
+    'severity',
+    'series',
+    'name',
+    'labels',
+    'ts',
+    'value',
+    'mean',
+    'std',
+    'z',
+    'window',
+    'startsAt',
+    'annotations',
+    'reason',
   ]);
   assert.ok(!json.includes('endsAt'));
   const msgpack = encodeAlert(e, 'msgpack');
@@ -95,7 +122,10 @@ test('non-finite numbers: null in JSON, NaN when decoded; kept in msgpack', () =
 
 test('decodeAlert rejects malformed events', () => {
   const bad = (bytes: Uint8Array, reason: string, message: RegExp) =>
-    assert.throws(() => decodeAlert(bytes), (err: unknown) => err instanceof DecodeError && err.reason === reason && message.test(err.message));
+    assert.throws(
+      () => decodeAlert(bytes),
+      (err: unknown) => err instanceof DecodeError && err.reason === reason && message.test(err.message),
+    );
   const { id: _id, ...noId } = firing();
   bad(Buffer.from(JSON.stringify(noId)), 'missing_field', /no "id"/);
   bad(Buffer.from(JSON.stringify({ ...firing(), status: 'pending' })), 'bad_shape', /"status" must be one of firing, resolved/);
@@ -143,7 +173,13 @@ test('a dead-letter copy stays under the broker limit: big keys are cut, big hea
   assert.equal(d.headers['sigmawatch-key-truncated'], '130000');
   assert.equal(d.headers['sigmawatch-headers-dropped'], '2');
   assert.equal(d.headers.small, undefined, 'headers are copied whole or not at all');
-  const plain = deadLetterOf({ ...record, key: Buffer.from('k'), value: Buffer.from('v'), headers: { small: 's' } }, 'not_msgpack', 'x', { topic: 't', partition: 1 }, 1);
+  const plain = deadLetterOf(
+    { ...record, key: Buffer.from('k'), value: Buffer.from('v'), headers: { small: 's' } },
+    'not_msgpack',
+    'x',
+    { topic: 't', partition: 1 },
+    1,
+  );
   assert.equal(plain.headers.small, 's');
   assert.equal(plain.key?.toString(), 'k');
   assert.equal(plain.headers['sigmawatch-truncated'], undefined);

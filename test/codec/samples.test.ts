@@ -2,14 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode, Decoder, encode } from '@msgpack/msgpack';
 import { DecodeError, DECODE_REASONS, type DecodeReason } from '../../src/codec/errors.js';
-import {
-  decodeSamplesInto,
-  encodeCompact,
-  encodeCompactPoints,
-  encodeVerbose,
-  MAX_TS_MS,
-  SampleBatch,
-} from '../../src/codec/samples.js';
+import { decodeSamplesInto, encodeCompact, encodeCompactPoints, encodeVerbose, MAX_TS_MS, SampleBatch } from '../../src/codec/samples.js';
 import { MsgpackWriter } from '../../src/codec/msgpack-writer.js';
 import { parseSeriesIdBytes } from '../../src/codec/series-id.js';
 import { mulberry32 } from '../support/random.js';
@@ -31,18 +24,45 @@ function num(width: Width, n: number): number[] {
     return [hi, n - hi * 2 ** 32] as const;
   };
   switch (width) {
-    case 'posfix': return [n];
-    case 'negfix': return [n + 256];
-    case 'u8': return [0xcc, n];
-    case 'u16': dv.setUint16(0, n); return take(0xcd, 2);
-    case 'u32': dv.setUint32(0, n); return take(0xce, 4);
-    case 'u64': { const [hi, lo] = split(); dv.setUint32(0, hi); dv.setUint32(4, lo); return take(0xcf, 8); }
-    case 'i8': dv.setInt8(0, n); return take(0xd0, 1);
-    case 'i16': dv.setInt16(0, n); return take(0xd1, 2);
-    case 'i32': dv.setInt32(0, n); return take(0xd2, 4);
-    case 'i64': { const [hi, lo] = split(); dv.setInt32(0, hi); dv.setUint32(4, lo); return take(0xd3, 8); }
-    case 'f32': dv.setFloat32(0, n); return take(0xca, 4);
-    case 'f64': dv.setFloat64(0, n); return take(0xcb, 8);
+    case 'posfix':
+      return [n];
+    case 'negfix':
+      return [n + 256];
+    case 'u8':
+      return [0xcc, n];
+    case 'u16':
+      dv.setUint16(0, n);
+      return take(0xcd, 2);
+    case 'u32':
+      dv.setUint32(0, n);
+      return take(0xce, 4);
+    case 'u64': {
+      const [hi, lo] = split();
+      dv.setUint32(0, hi);
+      dv.setUint32(4, lo);
+      return take(0xcf, 8);
+    }
+    case 'i8':
+      dv.setInt8(0, n);
+      return take(0xd0, 1);
+    case 'i16':
+      dv.setInt16(0, n);
+      return take(0xd1, 2);
+    case 'i32':
+      dv.setInt32(0, n);
+      return take(0xd2, 4);
+    case 'i64': {
+      const [hi, lo] = split();
+      dv.setInt32(0, hi);
+      dv.setUint32(4, lo);
+      return take(0xd3, 8);
+    }
+    case 'f32':
+      dv.setFloat32(0, n);
+      return take(0xca, 4);
+    case 'f64':
+      dv.setFloat64(0, n);
+      return take(0xcb, 8);
   }
 }
 
@@ -56,12 +76,32 @@ const bytes = (...parts: number[][]) => Uint8Array.from(parts.flat());
 
 /** A valid timestamp and a value for each width. */
 const TS_IN: Record<Width, number | null> = {
-  posfix: 100, negfix: null, u8: 200, u16: 60_000, u32: 4_000_000_000, u64: TS,
-  i8: 100, i16: 30_000, i32: 2_000_000_000, i64: TS, f32: Math.fround(TS), f64: TS + 0.5,
+  posfix: 100,
+  negfix: null,
+  u8: 200,
+  u16: 60_000,
+  u32: 4_000_000_000,
+  u64: TS,
+  i8: 100,
+  i16: 30_000,
+  i32: 2_000_000_000,
+  i64: TS,
+  f32: Math.fround(TS),
+  f64: TS + 0.5,
 };
 const VALUE_IN: Record<Width, number> = {
-  posfix: 127, negfix: -32, u8: 255, u16: 65_535, u32: 4_294_967_295, u64: 2 ** 53 - 1,
-  i8: -128, i16: -32_768, i32: -2_147_483_648, i64: -(2 ** 53) + 1, f32: Math.fround(-1.5e-7), f64: -0,
+  posfix: 127,
+  negfix: -32,
+  u8: 255,
+  u16: 65_535,
+  u32: 4_294_967_295,
+  u64: 2 ** 53 - 1,
+  i8: -128,
+  i16: -32_768,
+  i32: -2_147_483_648,
+  i64: -(2 ** 53) + 1,
+  f32: Math.fround(-1.5e-7),
+  f64: -0,
 };
 
 function decoded(key: Uint8Array | null, value: Uint8Array, out = new SampleBatch()): Array<[number, number]> {
@@ -103,7 +143,11 @@ test('compact [ts, value]: every integer and float width for ts and value', () =
 });
 
 test('compact: 64-bit integers beyond 2^53 read like @msgpack/msgpack does', () => {
-  for (const [w, n] of [['u64', 2 ** 64 - 2 ** 11], ['i64', -(2 ** 63)], ['u64', 2 ** 53 + 2]] as const) {
+  for (const [w, n] of [
+    ['u64', 2 ** 64 - 2 ** 11],
+    ['i64', -(2 ** 63)],
+    ['u64', 2 ** 53 + 2],
+  ] as const) {
     const value = bytes(arr(2), num('u64', TS), num(w, n));
     assert.deepEqual(decoded(KEY, value), [decode(value) as [number, number]]);
   }
@@ -120,7 +164,19 @@ test('compact multi-point, with fixarray, array16 and array32 headers', () => {
   assert.deepEqual(decoded(KEY, encodeCompactPoints(small)), small);
   assert.deepEqual(decoded(KEY, bytes(arr(1), arr(2), num('u64', TS), num('posfix', 7))), [[TS, 7]]);
   // Two points look like [a, b] at the top level: told apart by the nested header.
-  assert.deepEqual(decoded(KEY, encodeCompactPoints([[TS, 1], [TS + 1, 2]])), [[TS, 1], [TS + 1, 2]]);
+  assert.deepEqual(
+    decoded(
+      KEY,
+      encodeCompactPoints([
+        [TS, 1],
+        [TS + 1, 2],
+      ]),
+    ),
+    [
+      [TS, 1],
+      [TS + 1, 2],
+    ],
+  );
 });
 
 test('SampleBatch grows by doubling and is reused', () => {
@@ -148,7 +204,14 @@ test('a forged array32 header cannot make the batch allocate for it', () => {
 test('values inside a larger ArrayBuffer (kafkajs slices of one fetch buffer) decode at their byteOffset', () => {
   const records: Uint8Array[] = [];
   for (let i = 0; i < 200; i++) {
-    records.push(i % 5 === 0 ? encodeCompactPoints([[TS + i, i], [TS + i + 1, -i]]) : encodeCompact(TS + i, i + 0.5));
+    records.push(
+      i % 5 === 0
+        ? encodeCompactPoints([
+            [TS + i, i],
+            [TS + i + 1, -i],
+          ])
+        : encodeCompact(TS + i, i + 0.5),
+    );
   }
   const total = records.reduce((n, r) => n + r.length + 3, 7);
   const fetchBuffer = new ArrayBuffer(total);
@@ -237,8 +300,12 @@ test('verbose rejects, in msgpack and JSON', () => {
 });
 
 test('verbose key_mismatch names both series', () => {
-  rejects(Buffer.from('http_requests_total{job="api"}'), encodeVerbose(SAMPLE, 'json'), 'key_mismatch',
-    /body names series "http_requests_total\{code=\\"200\\",job=\\"api\\"}" but the key is "http_requests_total\{job=\\"api\\"}"/);
+  rejects(
+    Buffer.from('http_requests_total{job="api"}'),
+    encodeVerbose(SAMPLE, 'json'),
+    'key_mismatch',
+    /body names series "http_requests_total\{code=\\"200\\",job=\\"api\\"}" but the key is "http_requests_total\{job=\\"api\\"}"/,
+  );
   // Not canonical (unsorted) is a mismatch too: the key bytes are the identity.
   rejects(Buffer.from('http_requests_total{job="api",code="200"}'), encodeVerbose(SAMPLE, 'msgpack'), 'key_mismatch');
 });
@@ -249,7 +316,10 @@ test('compact rejects', () => {
   rejects(null, encodeCompact(TS, 1), 'missing_key', /without a key/);
   rejects(new Uint8Array(0), encodeCompact(TS, 1), 'missing_key');
   // not_msgpack: truncated anywhere, and the never-used byte 0xc1
-  const full = encodeCompactPoints([[TS, 1], [TS + 1, 2]]);
+  const full = encodeCompactPoints([
+    [TS, 1],
+    [TS + 1, 2],
+  ]);
   for (let n = 1; n < full.length; n++) rejects(KEY, full.subarray(0, n), 'not_msgpack', /ends inside an item/);
   rejects(KEY, bytes([0xc1]), 'not_msgpack', /0xc1/);
   rejects(KEY, p(num('u64', TS), [0xc1]), 'not_msgpack', /0xc1 at 10/);
@@ -276,13 +346,30 @@ test('compact rejects', () => {
   rejects(KEY, encodeCompact(TS * 1e6, 1), 'bad_timestamp', /microseconds or nanoseconds/);
   rejects(KEY, p(num('f64', NaN), num('f64', 1)), 'bad_timestamp', /got NaN/);
   rejects(KEY, p(num('f32', Infinity), num('f64', 1)), 'bad_timestamp');
-  rejects(KEY, encodeCompactPoints([[TS, 1], [-5, 2]]), 'bad_timestamp', /ts of point 1/);
+  rejects(
+    KEY,
+    encodeCompactPoints([
+      [TS, 1],
+      [-5, 2],
+    ]),
+    'bad_timestamp',
+    /ts of point 1/,
+  );
   // non_finite_value
   for (const v of [NaN, Infinity, -Infinity]) {
     rejects(KEY, encodeCompact(TS, v), 'non_finite_value', /value must be finite/);
     rejects(KEY, p(num('u64', TS), num('f32', v)), 'non_finite_value');
   }
-  rejects(KEY, encodeCompactPoints([[TS, 1], [TS + 1, 2], [TS + 2, NaN]]), 'non_finite_value', /value of point 2/);
+  rejects(
+    KEY,
+    encodeCompactPoints([
+      [TS, 1],
+      [TS + 1, 2],
+      [TS + 2, NaN],
+    ]),
+    'non_finite_value',
+    /value of point 2/,
+  );
 });
 
 test('every DecodeReason is produced somewhere', () => {
@@ -317,16 +404,26 @@ function randomNumber(rand: () => number): number[] {
   const r = rand();
   const int = (lo: number, hi: number) => lo + Math.floor(r * (hi - lo + 1));
   switch (w) {
-    case 'posfix': return num(w, int(0, 127));
-    case 'negfix': return num(w, int(-32, -1));
-    case 'u8': return num(w, int(0, 255));
-    case 'u16': return num(w, int(0, 65_535));
-    case 'u32': return num(w, int(0, 2 ** 32 - 1));
-    case 'u64': return num(w, rand() < 0.8 ? int(1e12, 2e12) : int(0, 2 ** 53));
-    case 'i8': return num(w, int(-128, 127));
-    case 'i16': return num(w, int(-32_768, 32_767));
-    case 'i32': return num(w, int(-(2 ** 31), 2 ** 31 - 1));
-    case 'i64': return num(w, rand() < 0.5 ? int(1e12, 2e12) : int(-(2 ** 53), 2 ** 53));
+    case 'posfix':
+      return num(w, int(0, 127));
+    case 'negfix':
+      return num(w, int(-32, -1));
+    case 'u8':
+      return num(w, int(0, 255));
+    case 'u16':
+      return num(w, int(0, 65_535));
+    case 'u32':
+      return num(w, int(0, 2 ** 32 - 1));
+    case 'u64':
+      return num(w, rand() < 0.8 ? int(1e12, 2e12) : int(0, 2 ** 53));
+    case 'i8':
+      return num(w, int(-128, 127));
+    case 'i16':
+      return num(w, int(-32_768, 32_767));
+    case 'i32':
+      return num(w, int(-(2 ** 31), 2 ** 31 - 1));
+    case 'i64':
+      return num(w, rand() < 0.5 ? int(1e12, 2e12) : int(-(2 ** 53), 2 ** 53));
     case 'f32':
     case 'f64': {
       const special = [NaN, Infinity, -Infinity, -0, 0, 1, TS];
@@ -425,7 +522,10 @@ test('encoders: ts as the smallest integer, value always float64', () => {
   assert.equal(big[1], 0xcf);
   assert.equal(big[10], 0xcb);
   assert.deepEqual(decode(encodeCompact(TS + 0.25, 1)), [TS + 0.25, 1], 'fractional ms survive');
-  const pairs: Array<[number, number]> = [[TS, 1], [TS + 1, 2.5]];
+  const pairs: Array<[number, number]> = [
+    [TS, 1],
+    [TS + 1, 2.5],
+  ];
   assert.deepEqual(encodeCompactPoints(pairs), encodeCompactPoints([TS, TS + 1], [1, 2.5]));
   assert.deepEqual(decode(encodeCompactPoints(pairs)), pairs);
   assert.throws(() => encodeCompactPoints([]), RangeError);

@@ -1,13 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodeError } from '../../src/codec/errors.js';
-import {
-  canonicalSeriesId,
-  escapeLabelValue,
-  formatSeriesId,
-  parseSeriesId,
-  parseSeriesIdBytes,
-} from '../../src/codec/series-id.js';
+import { canonicalSeriesId, escapeLabelValue, formatSeriesId, parseSeriesId, parseSeriesIdBytes } from '../../src/codec/series-id.js';
 
 function throwsDecode(fn: () => unknown, reason: string, message: RegExp): void {
   assert.throws(fn, (e: unknown) => {

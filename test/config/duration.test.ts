@@ -1,6 +1,6 @@
-import {test} from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {formatDuration, parseDuration} from '../../src/config/duration.js';
+import { formatDuration, parseDuration } from '../../src/config/duration.js';
 
 test('parses Prometheus/Go style durations to ms', () => {
   const cases: Array<[string, number]> = [

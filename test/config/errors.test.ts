@@ -1,14 +1,14 @@
 /** Each message is pinned: it is the user interface of a configuration mistake. */
 
-import {test} from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {ConfigError} from '../../src/config/index.js';
-import {errorLines, fileError, load, yamlFile} from './helpers.js';
+import { ConfigError } from '../../src/config/index.js';
+import { errorLines, fileError, load, yamlFile } from './helpers.js';
 
 test('ConfigError carries exit code 2 and one issue per line', () => {
   const file = yamlFile('http: {port: -1}\nlog: {level: loud}\n');
   assert.throws(
-    () => load({file}),
+    () => load({ file }),
     (err: unknown) => {
       assert.ok(err instanceof ConfigError);
       assert.equal(err.exitCode, 2);
@@ -68,10 +68,7 @@ test('unknown keys, with a suggestion when one is close', () => {
     fileError('kafka:\n  groupId: x\n'),
     'FILE:2:3: kafka.groupId is not a known key (did you mean group_id?); allowed: brokers, client_id, group_id, topics, create_topics, partitions, replication_factor, session_timeout_ms, heartbeat_interval_ms, ssl, sasl',
   );
-  assert.equal(
-    fileError('http: {threads: 4}'),
-    'FILE:1:8: http.threads is not a known key; allowed: host, port',
-  );
+  assert.equal(fileError('http: {threads: 4}'), 'FILE:1:8: http.threads is not a known key; allowed: host, port');
 });
 
 test('bad enum values', () => {
@@ -155,10 +152,7 @@ test('severity tiers', () => {
     fileError('rules: [{name: a, severities: [{severity: warning, z: 3}, {severity: warning, z: 5}]}]'),
     'FILE:1:70: rules[0].severities[1].severity "warning" is already used by severities[0]; each tier needs its own severity',
   );
-  assert.equal(
-    fileError('rules: [{name: a, z: -1}]'),
-    'FILE:1:22: rules[0].z must be a number > 0, got -1 (number)',
-  );
+  assert.equal(fileError('rules: [{name: a, z: -1}]'), 'FILE:1:22: rules[0].z must be a number > 0, got -1 (number)');
 });
 
 test('unknown template placeholder names the rule and the key', () => {
@@ -195,51 +189,52 @@ test('missing and empty things', () => {
 
 test('YAML syntax errors name file, line and column', () => {
   const file = yamlFile('http:\n  port: 1\nrules: [{name: a\n');
-  assert.deepEqual(errorLines({file}), [
+  assert.deepEqual(errorLines({ file }), [
     `${file}:4:1: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }`,
     `${file}:4:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]`,
   ]);
-  assert.equal(
-    fileError('http:\n  port: 1\n  port: 2\n'),
-    'FILE:3:3: YAML syntax error: Map keys must be unique',
-  );
+  assert.equal(fileError('http:\n  port: 1\n  port: 2\n'), 'FILE:3:3: YAML syntax error: Map keys must be unique');
 });
 
 test('an unreadable file', () => {
-  assert.deepEqual(errorLines({file: '/nonexistent/sigmawatch.yaml'}), [
+  assert.deepEqual(errorLines({ file: '/nonexistent/sigmawatch.yaml' }), [
     '/nonexistent/sigmawatch.yaml: cannot read the config file: no such file',
   ]);
 });
 
 test('env vars and flags are named as the source', () => {
-  assert.deepEqual(errorLines({env: {SIGMAWATCH_HTTP_PORT: 'http'}}), [
+  assert.deepEqual(errorLines({ env: { SIGMAWATCH_HTTP_PORT: 'http' } }), [
     'env SIGMAWATCH_HTTP_PORT: http.port must be an integer from 0 to 65535, got "http" (string)',
   ]);
-  assert.deepEqual(errorLines({env: {SIGMAWATCH_KAFKA__CLIENTID: 'x'}}), [
+  assert.deepEqual(errorLines({ env: { SIGMAWATCH_KAFKA__CLIENTID: 'x' } }), [
     'env SIGMAWATCH_KAFKA__CLIENTID: kafka.clientid is not a known key (did you mean client_id?); allowed: brokers, client_id, group_id, topics, create_topics, partitions, replication_factor, session_timeout_ms, heartbeat_interval_ms, ssl, sasl',
   ]);
-  assert.deepEqual(errorLines({env: {KAFKA_BROKERS: 'localhost'}}), [
+  assert.deepEqual(errorLines({ env: { KAFKA_BROKERS: 'localhost' } }), [
     'env KAFKA_BROKERS: kafka.brokers[0] must be a host:port string such as localhost:9092, got "localhost" (string)',
   ]);
-  assert.deepEqual(errorLines({overrides: {'http.prot': 1}}), [
+  assert.deepEqual(errorLines({ overrides: { 'http.prot': 1 } }), [
     '--set http.prot: http.prot is not a known key (did you mean port?); allowed: host, port',
   ]);
-  assert.deepEqual(errorLines({overrides: {'log.level': 'loud'}}), [
+  assert.deepEqual(errorLines({ overrides: { 'log.level': 'loud' } }), [
     '--set log.level: log.level must be one of trace, debug, info, warn, error, fatal, silent, got "loud" (string)',
   ]);
-  assert.deepEqual(errorLines({overrides: {'a..b': 1}}), ['--set a..b: "a..b" is not a key path; write it like http.port or rules[0].z']);
-  assert.deepEqual(errorLines({overrides: {'rules.name': 'x'}}), ['--set rules.name: rules is a list; address its entries by index, like rules[0]']);
-  assert.deepEqual(errorLines({overrides: {'rules[3].z': 1}}), [
+  assert.deepEqual(errorLines({ overrides: { 'a..b': 1 } }), [
+    '--set a..b: "a..b" is not a key path; write it like http.port or rules[0].z',
+  ]);
+  assert.deepEqual(errorLines({ overrides: { 'rules.name': 'x' } }), [
+    '--set rules.name: rules is a list; address its entries by index, like rules[0]',
+  ]);
+  assert.deepEqual(errorLines({ overrides: { 'rules[3].z': 1 } }), [
     '--set rules[3].z: rules has 1 entry; index 3 is past the end (1 appends one)',
   ]);
-  assert.deepEqual(errorLines({overrides: {'http.port': '[1'}}), [
+  assert.deepEqual(errorLines({ overrides: { 'http.port': '[1' } }), [
     '--set http.port: cannot read "[1" as a YAML value: Flow sequence must end with a ]',
   ]);
 });
 
 test('a value from the file that a flag replaced is blamed on the flag', () => {
   const file = yamlFile('http: {port: 1}');
-  assert.deepEqual(errorLines({file, overrides: {'http.port': '-5'}}), [
+  assert.deepEqual(errorLines({ file, overrides: { 'http.port': '-5' } }), [
     '--set http.port: http.port must be an integer from 0 to 65535, got -5 (number)',
   ]);
 });
@@ -257,7 +252,7 @@ rules:
     direction: sideways
 `);
   assert.deepEqual(
-    errorLines({file, env: {SIGMAWATCH_LOG_LEVEL: 'loud'}}).map((l) => l.replaceAll(file, 'FILE')),
+    errorLines({ file, env: { SIGMAWATCH_LOG_LEVEL: 'loud' } }).map((l) => l.replaceAll(file, 'FILE')),
     [
       'FILE:3:21: kafka.topics.metrics must be a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -), got "bad topic" (string)',
       'FILE:2:3: kafka.sesion_timeout_ms is not a known key (did you mean session_timeout_ms?); allowed: brokers, client_id, group_id, topics, create_topics, partitions, replication_factor, session_timeout_ms, heartbeat_interval_ms, ssl, sasl',
@@ -271,14 +266,14 @@ rules:
 });
 
 test('values of the wrong shape anywhere are reported, not thrown as TypeErrors', () => {
-  assert.deepEqual(errorLines({overrides: {rules: '[null]'}}), [
+  assert.deepEqual(errorLines({ overrides: { rules: '[null]' } }), [
     '--set rules: rules[0] must be a map (a rule with at least a name), got null',
   ]);
-  assert.deepEqual(errorLines({overrides: {kafka: 'null'}}), ['--set kafka: kafka must be a map (the kafka section), got null']);
-  assert.deepEqual(errorLines({overrides: {'rules[0].severities': '[5]'}}), [
+  assert.deepEqual(errorLines({ overrides: { kafka: 'null' } }), ['--set kafka: kafka must be a map (the kafka section), got null']);
+  assert.deepEqual(errorLines({ overrides: { 'rules[0].severities': '[5]' } }), [
     '--set rules[0].severities: rules[0].severities[0] must be a map {severity: <name>, z: <threshold>}, got 5 (number)',
   ]);
-  assert.deepEqual(errorLines({overrides: {'rules[0].z': '.inf'}}), [
+  assert.deepEqual(errorLines({ overrides: { 'rules[0].z': '.inf' } }), [
     '--set rules[0].z: rules[0].z must be a number > 0, got Infinity (number)',
   ]);
 });
@@ -294,18 +289,61 @@ test('random junk at any key gives a ConfigError or a config, never another exce
   };
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const keys = [
-    'kafka', 'kafka.brokers', 'kafka.topics', 'kafka.topics.alerts', 'kafka.session_timeout_ms', 'alerts', 'store.idle_timeout',
-    'http', 'http.port', 'log.level', 'shutdown.deadline', 'rules', 'rules[0]', 'rules[1]', 'rules[0].match',
-    'rules[0].match.labels', 'rules[0].match.selector', 'rules[0].window', 'rules[0].short_window', 'rules[0].severities',
-    'rules[0].severities[0]', 'rules[0].severities[0].z', 'rules[0].for', 'rules[0].repeat', 'rules[0].std_floor',
-    'rules[0].labels', 'rules[0].annotations', 'rules[0].annotations.summary', 'rules[0].name',
+    'kafka',
+    'kafka.brokers',
+    'kafka.topics',
+    'kafka.topics.alerts',
+    'kafka.session_timeout_ms',
+    'alerts',
+    'store.idle_timeout',
+    'http',
+    'http.port',
+    'log.level',
+    'shutdown.deadline',
+    'rules',
+    'rules[0]',
+    'rules[1]',
+    'rules[0].match',
+    'rules[0].match.labels',
+    'rules[0].match.selector',
+    'rules[0].window',
+    'rules[0].short_window',
+    'rules[0].severities',
+    'rules[0].severities[0]',
+    'rules[0].severities[0].z',
+    'rules[0].for',
+    'rules[0].repeat',
+    'rules[0].std_floor',
+    'rules[0].labels',
+    'rules[0].annotations',
+    'rules[0].annotations.summary',
+    'rules[0].name',
   ];
-  const junk = ['null', '~', '0', '-1', '1.5', '.nan', 'true', '""', 'x', '[]', '[null]', '[1, "a"]', '{}', '{a: 1}', '{name: 1}', '"{{ z }}"', '5m', '[{}]'];
+  const junk = [
+    'null',
+    '~',
+    '0',
+    '-1',
+    '1.5',
+    '.nan',
+    'true',
+    '""',
+    'x',
+    '[]',
+    '[null]',
+    '[1, "a"]',
+    '{}',
+    '{a: 1}',
+    '{name: 1}',
+    '"{{ z }}"',
+    '5m',
+    '[{}]',
+  ];
   for (let i = 0; i < 300; i++) {
     const overrides: Record<string, string> = {};
     for (let k = 1 + Math.floor(random() * 3); k > 0; k--) overrides[pick(keys)] = pick(junk);
     try {
-      load({overrides});
+      load({ overrides });
     } catch (err) {
       assert.ok(err instanceof ConfigError, `${JSON.stringify(overrides)} threw ${String((err as Error).stack)}`);
     }

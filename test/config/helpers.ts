@@ -1,13 +1,13 @@
 /** Shared by the config tests: temporary YAML files and a way to catch a ConfigError's lines. */
 
 import assert from 'node:assert/strict';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import {ConfigError, loadConfig, type LoadConfigOptions} from '../../src/config/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, type LoadConfigOptions } from '../../src/config/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sigmawatch-config-'));
-process.on('exit', () => rmSync(dir, {recursive: true, force: true}));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 /** Writes `text` to a fresh file and returns its path. */
@@ -19,7 +19,7 @@ export function yamlFile(text: string): string {
 
 /** Loads with an empty environment unless the test gives one. */
 export function load(options: LoadConfigOptions = {}) {
-  return loadConfig({env: {}, ...options});
+  return loadConfig({ env: {}, ...options });
 }
 
 /** The lines of the ConfigError that loading throws. */
@@ -38,7 +38,7 @@ export function errorLines(options: LoadConfigOptions): string[] {
 /** The single line of the ConfigError for a user file holding `text`, with the file name replaced by `FILE`. */
 export function fileError(text: string): string {
   const file = yamlFile(text);
-  const lines = errorLines({file});
+  const lines = errorLines({ file });
   assert.equal(lines.length, 1, `expected one error, got:\n${lines.join('\n')}`);
   return lines[0]!.replaceAll(file, 'FILE');
 }

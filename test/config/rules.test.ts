@@ -1,18 +1,18 @@
-import {test} from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type {Rule} from '../../src/core/rule.js';
-import {load, yamlFile} from './helpers.js';
+import type { Rule } from '../../src/core/rule.js';
+import { load, yamlFile } from './helpers.js';
 
 /** Loads one rule written as YAML flow-map content: `rule('name: a, window: 60')`. */
 function rule(body: string): Rule {
-  const rules = load({file: yamlFile(`rules: [{${body}}]`)}).rules;
+  const rules = load({ file: yamlFile(`rules: [{${body}}]`) }).rules;
   assert.equal(rules.length, 1);
   return rules[0]!;
 }
 
 test('a rule with only a name gets every default', () => {
   const r = rule('name: only');
-  assert.deepEqual(r, {...load().rules[0], name: 'only'});
+  assert.deepEqual(r, { ...load().rules[0], name: 'only' });
 });
 
 test('short_window defaults to a quarter of the window, min_samples to min(30, window)', () => {
@@ -26,12 +26,12 @@ test('short_window defaults to a quarter of the window, min_samples to min(30, w
 
 test('for / keep_firing_for: an integer is samples, a duration is sample time', () => {
   const r = rule('name: a, for: 3, keep_firing_for: 5m');
-  assert.deepEqual(r.for, {samples: 3});
-  assert.deepEqual(r.keepFiringFor, {ms: 300_000});
-  assert.deepEqual(rule('name: a, for: 1h30m').for, {ms: 5_400_000});
-  assert.deepEqual(rule('name: a, for: 250ms').for, {ms: 250});
-  assert.deepEqual(rule('name: a, for: 0').for, {samples: 0});
-  assert.deepEqual(rule('name: a, for: 0s').for, {samples: 0});
+  assert.deepEqual(r.for, { samples: 3 });
+  assert.deepEqual(r.keepFiringFor, { ms: 300_000 });
+  assert.deepEqual(rule('name: a, for: 1h30m').for, { ms: 5_400_000 });
+  assert.deepEqual(rule('name: a, for: 250ms').for, { ms: 250 });
+  assert.deepEqual(rule('name: a, for: 0').for, { samples: 0 });
+  assert.deepEqual(rule('name: a, for: 0s').for, { samples: 0 });
 });
 
 test('repeat: a duration, 0 or 0s = never', () => {
@@ -41,11 +41,11 @@ test('repeat: a duration, 0 or 0s = never', () => {
 });
 
 test('one tier from z + severity, or several from severities', () => {
-  assert.deepEqual(rule('name: a, z: 4').tiers, [{severity: 'warning', z: 4}]);
-  assert.deepEqual(rule('name: a, severity: page').tiers, [{severity: 'page', z: 6}]);
+  assert.deepEqual(rule('name: a, z: 4').tiers, [{ severity: 'warning', z: 4 }]);
+  assert.deepEqual(rule('name: a, severity: page').tiers, [{ severity: 'page', z: 6 }]);
   assert.deepEqual(rule('name: a, severities: [{severity: warning, z: 3}, {severity: critical, z: 5}]').tiers, [
-    {severity: 'warning', z: 3},
-    {severity: 'critical', z: 5},
+    { severity: 'warning', z: 3 },
+    { severity: 'critical', z: 5 },
   ]);
 });
 
@@ -55,46 +55,41 @@ test('the other keys', () => {
       'labels: {team: db, tier: "1"}, annotations: {summary: "{{ name }} is {{ value }}", runbook_url: "https://x/{{ labels.team }}"}',
   );
   assert.equal(r.direction, 'up');
-  assert.deepEqual(r.stdFloor, {absolute: 0.5, relative: 1e-9});
+  assert.deepEqual(r.stdFloor, { absolute: 0.5, relative: 1e-9 });
   assert.equal(r.multiWindow, true);
   assert.equal(r.baseline, 'exclude_anomalies');
-  assert.deepEqual(r.labels, {team: 'db', tier: '1'});
-  assert.deepEqual(r.annotations, {summary: '{{ name }} is {{ value }}', runbook_url: 'https://x/{{ labels.team }}'});
+  assert.deepEqual(r.labels, { team: 'db', tier: '1' });
+  assert.deepEqual(r.annotations, { summary: '{{ name }} is {{ value }}', runbook_url: 'https://x/{{ labels.team }}' });
 });
 
 test('match compiles into label matchers, ANDed, __name__ for the metric name', () => {
   assert.deepEqual(rule('name: a, match: {}').matchers, []);
-  assert.deepEqual(
-    rule(`name: a, match: {name: http_requests_total, name_regex: "http_.*", labels: {env: prod, job: api}}`).matchers,
-    [
-      {label: '__name__', op: '=', value: 'http_requests_total'},
-      {label: '__name__', op: '=~', value: 'http_.*'},
-      {label: 'env', op: '=', value: 'prod'},
-      {label: 'job', op: '=', value: 'api'},
-    ],
-  );
+  assert.deepEqual(rule(`name: a, match: {name: http_requests_total, name_regex: "http_.*", labels: {env: prod, job: api}}`).matchers, [
+    { label: '__name__', op: '=', value: 'http_requests_total' },
+    { label: '__name__', op: '=~', value: 'http_.*' },
+    { label: 'env', op: '=', value: 'prod' },
+    { label: 'job', op: '=', value: 'api' },
+  ]);
 });
 
 test('match.selector: Prometheus selector syntax with =, !=, =~, !~', () => {
   assert.deepEqual(
     rule(`name: a, match: {selector: 'http_requests_total{env="prod",code=~"5..",job!="test",path!~"/health.*"}'}`).matchers,
     [
-      {label: '__name__', op: '=', value: 'http_requests_total'},
-      {label: 'env', op: '=', value: 'prod'},
-      {label: 'code', op: '=~', value: '5..'},
-      {label: 'job', op: '!=', value: 'test'},
-      {label: 'path', op: '!~', value: '/health.*'},
+      { label: '__name__', op: '=', value: 'http_requests_total' },
+      { label: 'env', op: '=', value: 'prod' },
+      { label: 'code', op: '=~', value: '5..' },
+      { label: 'job', op: '!=', value: 'test' },
+      { label: 'path', op: '!~', value: '/health.*' },
     ],
   );
   // Combined with the other keys, all ANDed.
   assert.deepEqual(rule(`name: a, match: {labels: {team: db}, selector: '{env="prod"}'}`).matchers, [
-    {label: 'team', op: '=', value: 'db'},
-    {label: 'env', op: '=', value: 'prod'},
+    { label: 'team', op: '=', value: 'db' },
+    { label: 'env', op: '=', value: 'prod' },
   ]);
 });
 
 test('name_regex accepts what the core accepts, such as a leading (?i)', () => {
-  assert.deepEqual(rule(`name: a, match: {name_regex: "(?i)http_.*"}`).matchers, [
-    {label: '__name__', op: '=~', value: '(?i)http_.*'},
-  ]);
+  assert.deepEqual(rule(`name: a, match: {name_regex: "(?i)http_.*"}`).matchers, [{ label: '__name__', op: '=~', value: '(?i)http_.*' }]);
 });

@@ -1,6 +1,6 @@
-import {test} from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {didYouMean, editDistance} from '../../src/config/suggest.js';
+import { didYouMean, editDistance } from '../../src/config/suggest.js';
 
 test('edit distance counts a swap of neighbours as one edit', () => {
   assert.equal(editDistance('window', 'window'), 0);

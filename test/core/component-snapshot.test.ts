@@ -38,7 +38,11 @@ test('a lifecycle writes open episodes whole and only the state of inactive slot
     }
   }
   // The next samples step both alike.
-  for (const [tier, ts] of [[-1, 3000], [-1, 4000], [-1, 5000]] as const) {
+  for (const [tier, ts] of [
+    [-1, 3000],
+    [-1, 4000],
+    [-1, 5000],
+  ] as const) {
     assert.equal(b.step(2, tier, ts, PARAMS), a.step(2, tier, ts, PARAMS));
     assert.equal(b.step(1, 0, ts, PARAMS, 8), a.step(1, 0, ts, PARAMS, 8));
     assert.equal(b.step(3, 0, ts, PARAMS, 8), a.step(3, 0, ts, PARAMS, 8));

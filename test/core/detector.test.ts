@@ -68,7 +68,10 @@ test('a spike and a dip alert with the right sign of z, scored against the windo
   values[180] = 70;
   const alerts = feed(d, 'latency{host="a"}', values);
   const fired = alerts.filter((a) => a.status === 'firing');
-  assert.deepEqual(fired.map((a) => a.ts / MIN), [150, 180]);
+  assert.deepEqual(
+    fired.map((a) => a.ts / MIN),
+    [150, 180],
+  );
   assert.ok(fired[0].z > 20, `spike z ${fired[0].z}`);
   assert.ok(fired[1].z < -5, `dip z ${fired[1].z} (the spike is in its window)`);
   assert.equal(fired[0].value, 130);
@@ -78,7 +81,10 @@ test('a spike and a dip alert with the right sign of z, scored against the windo
   assert.equal(fired[0].series, 'latency{host="a"}');
   assert.equal(fired[0].severity, 'warning');
   assert.equal(fired[0].window, 120);
-  assert.deepEqual(alerts.filter((a) => a.status === 'resolved').map((a) => a.ts / MIN), [151, 181]);
+  assert.deepEqual(
+    alerts.filter((a) => a.status === 'resolved').map((a) => a.ts / MIN),
+    [151, 181],
+  );
 });
 
 test('direction up ignores dips; down ignores spikes', () => {
@@ -107,8 +113,16 @@ test('a flat line scores through the std floor: finite z, and a jump off it aler
   const big = feed(d, 'boot_time_seconds', [...Array(150).fill(1e9), 1e9 + 10]);
   const small = feed(d, 'boot_time_seconds{x="y"}', [...Array(150).fill(1e9), 1e9 + 0.5]);
   for (const a of [...zero, ...big]) assert.ok(Number.isFinite(a.z) && Number.isFinite(a.std), `finite: ${JSON.stringify(a)}`);
-  assert.deepEqual(zero.map((a) => [a.ts / MIN, a.z]), [[50, 1 / 1e-9]], 'std floor 1e-9 off a flat 0');
-  assert.deepEqual(big.map((a) => [a.ts / MIN, a.z]), [[150, 10]], 'floor 1e-9·|mean| = 1 on a flat 1e9');
+  assert.deepEqual(
+    zero.map((a) => [a.ts / MIN, a.z]),
+    [[50, 1 / 1e-9]],
+    'std floor 1e-9 off a flat 0',
+  );
+  assert.deepEqual(
+    big.map((a) => [a.ts / MIN, a.z]),
+    [[150, 10]],
+    'floor 1e-9·|mean| = 1 on a flat 1e9',
+  );
   assert.equal(big[0]!.std, 1, 'the alert reports the std the score divided by (the floor)');
   assert.equal((big[0]!.value - big[0]!.mean) / big[0]!.std, big[0]!.z);
   assert.deepEqual(small, [], 'half the floor is below the threshold');
@@ -126,7 +140,14 @@ test('non-finite and overflowing values are rejected and never enter a window', 
 
 test('first matching rule wins, resolved once per series; unmatched series are remembered', () => {
   const rules = [
-    makeRule({ name: 'errors', matchers: [{ label: '__name__', op: '=~', value: 'http_.*' }, { label: 'env', op: '=', value: 'prod' }], tiers: [{ severity: 'critical', z: 3 }] }),
+    makeRule({
+      name: 'errors',
+      matchers: [
+        { label: '__name__', op: '=~', value: 'http_.*' },
+        { label: 'env', op: '=', value: 'prod' },
+      ],
+      tiers: [{ severity: 'critical', z: 3 }],
+    }),
     makeRule({ name: 'rest', matchers: [{ label: 'env', op: '!=', value: 'dev' }] }),
   ];
   const d = detector(rules);
@@ -204,7 +225,8 @@ test('the hot path allocates nothing per sample (no minor GC over 2M samples)', 
   d.drainAlerts();
   let scavenges = 0;
   const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if (((e as unknown as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+    for (const e of list.getEntries())
+      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
   });
   obs.observe({ entryTypes: ['gc'] });
   // Values stay within noise (no alerts allocate records) so any scavenge would be per-sample garbage.

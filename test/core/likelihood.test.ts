@@ -4,7 +4,14 @@ import { AnomalyLikelihood, normalQuantile, type LikelihoodParams } from '../../
 import { mulberry32, gaussian } from '../support/random.js';
 
 test('normalQuantile: the upper-tail normal quantile to 1e-8', () => {
-  const known: [number, number][] = [[0.5, 0], [0.05, 1.6448536269514722], [0.025, 1.959963984540054], [1e-3, 3.090232306167813], [1e-6, 4.753424308822899], [0.9, -1.2815515655446004]];
+  const known: [number, number][] = [
+    [0.5, 0],
+    [0.05, 1.6448536269514722],
+    [0.025, 1.959963984540054],
+    [1e-3, 3.090232306167813],
+    [1e-6, 4.753424308822899],
+    [0.9, -1.2815515655446004],
+  ];
   for (const [p, u] of known) assert.ok(Math.abs(normalQuantile(p) - u) < 1e-8, `p ${p}: ${normalQuantile(p)} vs ${u}`);
   assert.throws(() => normalQuantile(0), /tail probability/);
   assert.throws(() => normalQuantile(1), /tail probability/);

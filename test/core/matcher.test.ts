@@ -25,7 +25,11 @@ test('parse: a metric name alone, with matchers, or matchers alone', () => {
   assert.deepEqual(parseSelector('http_requests_total'), [m('__name__', '=', 'http_requests_total')]);
   assert.deepEqual(parseSelector('ns:rate5m'), [m('__name__', '=', 'ns:rate5m')]);
   assert.deepEqual(parseSelector('metric{a="x",b!="y",c=~"re",d!~"re"}'), [
-    m('__name__', '=', 'metric'), m('a', '=', 'x'), m('b', '!=', 'y'), m('c', '=~', 're'), m('d', '!~', 're'),
+    m('__name__', '=', 'metric'),
+    m('a', '=', 'x'),
+    m('b', '!=', 'y'),
+    m('c', '=~', 're'),
+    m('d', '!~', 're'),
   ]);
   assert.deepEqual(parseSelector('{__name__=~"http_.*"}'), [m('__name__', '=~', 'http_.*')]);
   assert.deepEqual(parseSelector('  up { job = "a" , } '), [m('__name__', '=', 'up'), m('job', '=', 'a')]);

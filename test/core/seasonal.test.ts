@@ -37,29 +37,46 @@ test('the profile is looked up by time of day, not by sample count: gaps and une
 
 /** Noise with a daily rhythm; `extra(ts)` adds what the test is about. */
 function feed(rules: Parameters<typeof makeRule>[0], extra: (ts: number) => number): AlertEvent[] {
-  const engine = new Engine({ rules: [makeRule(rules)], maxSeries: 10, idleTimeoutMs: Infinity, flapWindowMs: 0, source: { topic: 't', partition: 0 } });
+  const engine = new Engine({
+    rules: [makeRule(rules)],
+    maxSeries: 10,
+    idleTimeoutMs: Infinity,
+    flapWindowMs: 0,
+    source: { topic: 't', partition: 0 },
+  });
   engine.begin(0);
   const g = gaussian(mulberry32(42));
   const key = Buffer.from('cpu');
   for (let ts = T0; ts < T0 + 10 * DAY; ts += 5 * 60_000) engine.observe(key, ts, 10 + g() + extra(ts));
-  return engine.finish().alerts.map((a) => a.event).filter((e) => e.status === 'firing');
+  return engine
+    .finish()
+    .alerts.map((a) => a.event)
+    .filter((e) => e.status === 'firing');
 }
 
 test('a spike that recurs every day at 03:00 pages while the profile learns it, then not; the same spike at 15:00 pages', () => {
   const rule = { memory: 3000, tiers: [{ severity: 'warning', z: 6 }], seasonality: PARAMS };
-  const cron = (ts: number) => ((ts % DAY) === 3 * HOUR ? 30 : 0);
+  const cron = (ts: number) => (ts % DAY === 3 * HOUR ? 30 : 0);
   const daily = feed(rule, cron);
-  assert.ok(daily.length >= 1 && daily.every((a) => a.ts < T0 + 5 * DAY), `only the first days page: ${daily.map((a) => new Date(a.ts).toISOString())}`);
+  assert.ok(
+    daily.length >= 1 && daily.every((a) => a.ts < T0 + 5 * DAY),
+    `only the first days page: ${daily.map((a) => new Date(a.ts).toISOString())}`,
+  );
   const plain = feed({ memory: 3000, tiers: [{ severity: 'warning', z: 6 }] }, cron);
   assert.ok(plain.length >= 8, `without seasonality every day pages (${plain.length})`);
   const odd = feed(rule, (ts) => cron(ts) + (ts === T0 + 8 * DAY + 15 * HOUR ? 30 : 0));
-  assert.ok(odd.some((a) => a.ts === T0 + 8 * DAY + 15 * HOUR), 'the same spike at an unusual hour pages');
+  assert.ok(
+    odd.some((a) => a.ts === T0 + 8 * DAY + 15 * HOUR),
+    'the same spike at an unusual hour pages',
+  );
 });
 
 test('where the profile explains the series, the alert says it was scored against its time of day', () => {
   const swing = (ts: number) => 20 * Math.sin((2 * Math.PI * (ts % DAY)) / DAY);
   const dip = T0 + 7 * DAY + 6 * HOUR; // the daily peak: a value of the trough there is anomalous only against the hour
-  const alerts = feed({ memory: 3000, tiers: [{ severity: 'warning', z: 6 }], seasonality: PARAMS }, (ts) => (ts === dip ? swing(ts) - 40 : swing(ts)));
+  const alerts = feed({ memory: 3000, tiers: [{ severity: 'warning', z: 6 }], seasonality: PARAMS }, (ts) =>
+    ts === dip ? swing(ts) - 40 : swing(ts),
+  );
   const a = alerts.find((x) => x.ts === dip);
   assert.ok(a, `the off-shape value pages (${alerts.map((x) => new Date(x.ts).toISOString())})`);
   assert.equal(a.baseline, 'daily');

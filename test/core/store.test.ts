@@ -70,7 +70,10 @@ test('idle series are evicted on sample time and their slots reused', () => {
   store.lastSeen[slots[1]] = 5000;
   store.lastSeen[slots[2]] = 9000;
   const seen: number[] = [];
-  assert.equal(store.evictIdle(6000, (s) => seen.push(s)), 2);
+  assert.equal(
+    store.evictIdle(6000, (s) => seen.push(s)),
+    2,
+  );
   assert.deepEqual(seen, [slots[0], slots[1]]);
   assert.equal(store.find(key(0)), -1);
   assert.equal(store.find(key(2)), slots[2]);
@@ -96,8 +99,24 @@ test('snapshot/restore reproduces every slab and the scores that follow', () => 
   a.evictIdle(39_000 + 50); // drops series 0..49, leaving holes and a free list
   const b = SeriesStore.restore(a.snapshot());
   assert.equal(b.size, a.size);
-  for (const name of ['ring', 'head', 'count', 'window', 'shortWindow', 'shift', 'shortShift', 'sum', 'sumSq', 'shortSum', 'shortSumSq'] as const) {
-    assert.deepEqual(b.windows[name].subarray(0, 300 * (name === 'ring' ? 16 : 1)), a.windows[name].subarray(0, 300 * (name === 'ring' ? 16 : 1)), name);
+  for (const name of [
+    'ring',
+    'head',
+    'count',
+    'window',
+    'shortWindow',
+    'shift',
+    'shortShift',
+    'sum',
+    'sumSq',
+    'shortSum',
+    'shortSumSq',
+  ] as const) {
+    assert.deepEqual(
+      b.windows[name].subarray(0, 300 * (name === 'ring' ? 16 : 1)),
+      a.windows[name].subarray(0, 300 * (name === 'ring' ? 16 : 1)),
+      name,
+    );
   }
   assert.deepEqual(b.lastSeen.subarray(0, 300), a.lastSeen.subarray(0, 300));
   for (let slot = 0; slot < 300; slot++) assert.equal(b.isAlive(slot), a.isAlive(slot));

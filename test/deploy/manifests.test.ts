@@ -95,7 +95,11 @@ function checkObjectsKnown(objects: readonly K8sObject[]): void {
   for (const o of objects) {
     assert.ok(KNOWN_KINDS[o.apiVersion]?.includes(o.kind), `unexpected ${o.apiVersion} ${o.kind}`);
     assert.match(o.metadata?.name ?? '', /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, `${o.kind} has a DNS-1123 name`);
-    assert.equal(o.metadata.labels?.['app.kubernetes.io/name'], 'sigmawatch', `${o.kind} ${o.metadata.name} is labelled app.kubernetes.io/name=sigmawatch`);
+    assert.equal(
+      o.metadata.labels?.['app.kubernetes.io/name'],
+      'sigmawatch',
+      `${o.kind} ${o.metadata.name} is labelled app.kubernetes.io/name=sigmawatch`,
+    );
     const id = `${o.kind}/${o.metadata.name}`;
     assert.ok(!seen.has(id), `${id} rendered once`);
     seen.add(id);
@@ -126,16 +130,25 @@ function checkWorker(t: { after(fn: () => void): void }, objects: readonly K8sOb
   assert.equal(metricsPort.containerPort, config.http.port, 'the metrics port is http.port of the effective config');
 
   // Probes: HTTP GETs of /healthz and /readyz on that port.
-  for (const [probe, path] of [['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']] as const) {
+  for (const [probe, path] of [
+    ['livenessProbe', '/healthz'],
+    ['readinessProbe', '/readyz'],
+  ] as const) {
     const p = c[probe];
     assert.ok(p?.httpGet, `${probe} is an HTTP GET`);
     assert.equal(p.httpGet.path, path, `${probe} path`);
-    assert.ok(p.httpGet.port === 'metrics' || p.httpGet.port === config.http.port, `${probe} targets the metrics port, got ${p.httpGet.port}`);
+    assert.ok(
+      p.httpGet.port === 'metrics' || p.httpGet.port === config.http.port,
+      `${probe} targets the metrics port, got ${p.httpGet.port}`,
+    );
   }
 
   // The SASL password: from a Secret, through the variable the README documents.
   const password = (c.env as any[]).find((e) => e.name === 'SIGMAWATCH_KAFKA__SASL__PASSWORD');
-  assert.ok(password?.valueFrom?.secretKeyRef?.name && password.valueFrom.secretKeyRef.key, 'SIGMAWATCH_KAFKA__SASL__PASSWORD comes from a Secret');
+  assert.ok(
+    password?.valueFrom?.secretKeyRef?.name && password.valueFrom.secretKeyRef.key,
+    'SIGMAWATCH_KAFKA__SASL__PASSWORD comes from a Secret',
+  );
 
   // Shutdown: the kubelet's SIGKILL must come after the worker's own deadline.
   const grace = pod.spec.terminationGracePeriodSeconds as number;
@@ -147,7 +160,10 @@ function checkWorker(t: { after(fn: () => void): void }, objects: readonly K8sOb
   const podSecurity = pod.spec.securityContext ?? {};
   const security = c.securityContext ?? {};
   assert.equal(podSecurity.runAsNonRoot ?? security.runAsNonRoot, true, 'runAsNonRoot');
-  assert.ok(Number.isInteger(podSecurity.runAsUser ?? security.runAsUser) && (podSecurity.runAsUser ?? security.runAsUser) > 0, 'a numeric non-root user');
+  assert.ok(
+    Number.isInteger(podSecurity.runAsUser ?? security.runAsUser) && (podSecurity.runAsUser ?? security.runAsUser) > 0,
+    'a numeric non-root user',
+  );
   assert.equal(security.readOnlyRootFilesystem, true, 'read-only root filesystem');
   assert.equal(security.allowPrivilegeEscalation, false, 'no privilege escalation');
   assert.deepEqual(security.capabilities?.drop, ['ALL'], 'every capability dropped');
@@ -172,7 +188,11 @@ function checkWorker(t: { after(fn: () => void): void }, objects: readonly K8sOb
   assert.ok(servicePort.targetPort === 'metrics' || servicePort.targetPort === config.http.port, 'the Service targets the metrics port');
 
   const monitors = objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor');
-  assert.equal(monitors.length, 1, `exactly one of ServiceMonitor and PodMonitor (both would scrape every pod twice), got ${monitors.map((m) => m.kind).join(', ')}`);
+  assert.equal(
+    monitors.length,
+    1,
+    `exactly one of ServiceMonitor and PodMonitor (both would scrape every pod twice), got ${monitors.map((m) => m.kind).join(', ')}`,
+  );
   const monitor = monitors[0]!;
   if (monitor.kind === 'ServiceMonitor') {
     assert.ok(selects(monitor.spec.selector.matchLabels, service.metadata.labels), 'the ServiceMonitor selects the Service');
@@ -203,7 +223,14 @@ function checkWorker(t: { after(fn: () => void): void }, objects: readonly K8sOb
 test('deploy/base renders and hangs together', async (t) => {
   const objects = await render(BASE);
   const config = checkWorker(t, objects);
-  assert.deepEqual(objects.map((o) => o.kind).sort(), ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor']);
+  assert.deepEqual(objects.map((o) => o.kind).sort(), [
+    'ConfigMap',
+    'Deployment',
+    'PodDisruptionBudget',
+    'PrometheusRule',
+    'Service',
+    'ServiceMonitor',
+  ]);
   const deployment = one(objects, 'Deployment');
   assert.ok(deployment.spec.replicas >= 1 && deployment.spec.replicas <= config.kafka.partitions, 'replicas within the partition count');
   // The generated ConfigMap's name carries a content hash, and the Deployment follows it.
@@ -221,13 +248,16 @@ test('deploy/overlays/keda renders: the ScaledObject scales the worker on its ow
   assert.equal(so.spec.scaleTargetRef.name, deployment.metadata.name, 'the ScaledObject scales the Deployment');
   assert.ok(so.spec.minReplicaCount >= 1, 'never scaled to zero');
   assert.ok(so.spec.maxReplicaCount >= so.spec.minReplicaCount, 'max >= min');
-  assert.ok(so.spec.maxReplicaCount <= config.kafka.partitions, `maxReplicaCount ${so.spec.maxReplicaCount} <= partitions ${config.kafka.partitions}`);
+  assert.ok(
+    so.spec.maxReplicaCount <= config.kafka.partitions,
+    `maxReplicaCount ${so.spec.maxReplicaCount} <= partitions ${config.kafka.partitions}`,
+  );
 
   const triggers = so.spec.triggers as any[];
   assert.equal(triggers.length, 1);
   const kafka = triggers[0];
   assert.equal(kafka.type, 'kafka');
-  assert.equal(kafka.metadata.consumerGroup, config.kafka.groupId, 'the trigger watches the workers\' group');
+  assert.equal(kafka.metadata.consumerGroup, config.kafka.groupId, "the trigger watches the workers' group");
   assert.equal(kafka.metadata.topic, config.kafka.topics.metrics, 'the trigger watches the metrics topic');
   assert.deepEqual(String(kafka.metadata.bootstrapServers).split(','), [...config.kafka.brokers], 'the trigger asks the same brokers');
   assert.match(String(kafka.metadata.lagThreshold), /^[1-9]\d*$/, 'lagThreshold is a positive integer (as a string)');
@@ -235,7 +265,10 @@ test('deploy/overlays/keda renders: the ScaledObject scales the worker on its ow
 
   const behavior = so.spec.advanced.horizontalPodAutoscalerConfig.behavior;
   // A scale-down moves partitions and their series relearn: not more often than a relearn takes.
-  assert.ok(behavior.scaleDown.stabilizationWindowSeconds >= 900, `scale-down stabilisation ${behavior.scaleDown.stabilizationWindowSeconds} s >= 15 min`);
+  assert.ok(
+    behavior.scaleDown.stabilizationWindowSeconds >= 900,
+    `scale-down stabilisation ${behavior.scaleDown.stabilizationWindowSeconds} s >= 15 min`,
+  );
   for (const p of behavior.scaleDown.policies as any[]) assert.ok(p.type !== 'Pods' || p.value === 1, 'scale down one pod at a time');
 });
 
@@ -280,7 +313,8 @@ function freePort(): Promise<number> {
 
 /** A non-loopback IPv4 address of this machine (what a kubelet probe would use), if any. */
 function podAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return undefined;
 }
 
@@ -293,7 +327,7 @@ async function get(url: string): Promise<{ status: number; body: string } | unde
   }
 }
 
-test('the worker, started with the Deployment\'s args and env, answers its probes off loopback and drains within the grace period', async (t) => {
+test("the worker, started with the Deployment's args and env, answers its probes off loopback and drains within the grace period", async (t) => {
   const brokers = process.env.KAFKA_BROKERS ?? '';
   assert.ok(brokers !== '', 'KAFKA_BROKERS is set (npm test starts a local broker)');
   const objects = await render(BASE);

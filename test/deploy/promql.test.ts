@@ -52,15 +52,28 @@ async function exposition(): Promise<Exposition> {
     const [, name, type] = m as unknown as [string, string, string];
     const metric = registry.getSingleMetric(name) as unknown as { labelNames?: readonly string[] } | undefined;
     families.set(name, { type, labels: new Set(metric?.labelNames ?? []) });
-    const names = type === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => name + s) : type === 'summary' ? [name, `${name}_sum`, `${name}_count`] : [name];
+    const names =
+      type === 'histogram'
+        ? ['_bucket', '_sum', '_count'].map((s) => name + s)
+        : type === 'summary'
+          ? [name, `${name}_sum`, `${name}_count`]
+          : [name];
     for (const n of names) series.set(n, name);
   }
-  assert.ok(series.has('sigmawatch_records_total') && series.has('sigmawatch_batch_duration_seconds_bucket'), 'the registry exposes sigmawatch families');
+  assert.ok(
+    series.has('sigmawatch_records_total') && series.has('sigmawatch_batch_duration_seconds_bucket'),
+    'the registry exposes sigmawatch families',
+  );
   return { families, series };
 }
 
 /** The PrometheusRule's rules, from the file as written (kustomize does not change them). */
-function ruleSpec(): { groups: { name: string; rules: { alert: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] } {
+function ruleSpec(): {
+  groups: {
+    name: string;
+    rules: { alert: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[];
+  }[];
+} {
   const doc = parseYaml(readFileSync(RULE_FILE, 'utf8')) as { kind: string; spec: ReturnType<typeof ruleSpec> };
   assert.equal(doc.kind, 'PrometheusRule');
   return doc.spec;
@@ -135,13 +148,17 @@ function checkQuery(q: Query, exp: Exposition): string[] {
       const vocabulary = LABEL_VALUES[exp.series.get(series)!]?.[label];
       if (vocabulary !== undefined && !value.includes('$')) {
         const values = op === '=~' || op === '!~' ? value.split('|') : [value];
-        for (const v of values) if (!vocabulary.includes(v)) problems.push(`${q.where}: ${series}{${label}} is never "${v}" (one of ${vocabulary.join(', ')})`);
+        for (const v of values)
+          if (!vocabulary.includes(v)) problems.push(`${q.where}: ${series}{${label}} is never "${v}" (one of ${vocabulary.join(', ')})`);
       }
     }
   }
   const byLabels = new Set<string>();
   for (const m of q.expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)) {
-    for (const label of m[1]!.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    for (const label of m[1]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')) {
       byLabels.add(label);
       if (!anyLabel.has(label)) problems.push(`${q.where}: no metric of the query has the label ${label} it aggregates by`);
     }
@@ -185,12 +202,18 @@ test('the checker itself catches a wrong name, label, value or legend', async ()
     { where: 'f', expr: 'sum by (rule) (sigmawatch_alerts_firing)', shows: ['severity'] },
   ];
   for (const q of bad) assert.equal(checkQuery(q, exp).length, 1, `${q.where}: ${q.expr} -> ${JSON.stringify(checkQuery(q, exp))}`);
-  assert.deepEqual(checkQuery({ where: 'ok', expr: 'sum by (rule, severity) (increase(sigmawatch_alerts_total{status="firing"}[1h]))', shows: ['rule'] }, exp), []);
+  assert.deepEqual(
+    checkQuery(
+      { where: 'ok', expr: 'sum by (rule, severity) (increase(sigmawatch_alerts_total{status="firing"}[1h]))', shows: ['rule'] },
+      exp,
+    ),
+    [],
+  );
 });
 
 const PROMTOOL_MISSING = "install Debian's prometheus package (apt-get install prometheus), which provides promtool";
 
-test('promtool check rules accepts the PrometheusRule\'s groups', async (t) => {
+test("promtool check rules accepts the PrometheusRule's groups", async (t) => {
   const dir = tempDir(t, 'deploy-promtool');
   const file = join(dir, 'sigmawatch.rules.yaml');
   const spec = ruleSpec();
@@ -204,7 +227,12 @@ test('promtool check rules accepts the PrometheusRule\'s groups', async (t) => {
 /** One input series for `promtool test rules`, on one worker pod. */
 function series(name: string, values: string, labels: Record<string, string> = {}): { series: string; values: string } {
   const all = { namespace: 'obs', job: 'sigmawatch', pod: 'sigmawatch-0', ...labels };
-  return { series: `${name}{${Object.entries(all).map(([k, v]) => `${k}="${v}"`).join(',')}}`, values };
+  return {
+    series: `${name}{${Object.entries(all)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',')}}`,
+    values,
+  };
 }
 
 /** A worker keeping up, one sample a minute for an hour (overridden series replace these by name and labels). */
@@ -271,7 +299,10 @@ test('promtool test rules: each alert fires on a worker in trouble and stays qui
     },
     {
       name: 'no samples processed',
-      input_series: withSeries([series('sigmawatch_samples_total', '60000x60', { outcome: 'scored' }), series('sigmawatch_records_total', '60000x60')]),
+      input_series: withSeries([
+        series('sigmawatch_samples_total', '60000x60', { outcome: 'scored' }),
+        series('sigmawatch_records_total', '60000x60'),
+      ]),
       alert_rule_test: [firing('30m', 'SigmawatchNoSamplesProcessed', { severity: 'critical' })],
     },
     {
@@ -291,12 +322,18 @@ test('promtool test rules: each alert fires on a worker in trouble and stays qui
     },
     {
       name: 'a rule that flaps',
-      input_series: withSeries([series('sigmawatch_flaps_total', '0+1x60', { rule: 'default' }), series('sigmawatch_alerts_total', '0+1x60', { rule: 'default', severity: 'warning', status: 'firing' })]),
+      input_series: withSeries([
+        series('sigmawatch_flaps_total', '0+1x60', { rule: 'default' }),
+        series('sigmawatch_alerts_total', '0+1x60', { rule: 'default', severity: 'warning', status: 'firing' }),
+      ]),
       alert_rule_test: [firing('45m', 'SigmawatchRuleFlapping', { rule: 'default', severity: 'warning' })],
     },
     {
       name: 'a few flaps among many alerts: no alert',
-      input_series: withSeries([series('sigmawatch_flaps_total', '0+1x60', { rule: 'default' }), series('sigmawatch_alerts_total', '0+10x60', { rule: 'default', severity: 'warning', status: 'firing' })]),
+      input_series: withSeries([
+        series('sigmawatch_flaps_total', '0+1x60', { rule: 'default' }),
+        series('sigmawatch_alerts_total', '0+10x60', { rule: 'default', severity: 'warning', status: 'firing' }),
+      ]),
       alert_rule_test: [{ eval_time: '45m', alertname: 'SigmawatchRuleFlapping', exp_alerts: [] }],
     },
     {
@@ -324,8 +361,17 @@ test('promtool test rules: each alert fires on a worker in trouble and stays qui
     },
   ];
   // Every alert has a case in which it fires.
-  const covered = new Set(cases.flatMap((c) => c.alert_rule_test as { alertname: string; exp_alerts: unknown[] }[]).filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname));
-  assert.deepEqual(alertNames.filter((a) => !covered.has(a)), [], 'every alert has a firing case');
+  const covered = new Set(
+    cases
+      .flatMap((c) => c.alert_rule_test as { alertname: string; exp_alerts: unknown[] }[])
+      .filter((a) => a.exp_alerts.length > 0)
+      .map((a) => a.alertname),
+  );
+  assert.deepEqual(
+    alertNames.filter((a) => !covered.has(a)),
+    [],
+    'every alert has a firing case',
+  );
 
   const tests = {
     rule_files: ['rules.yaml'],

@@ -36,18 +36,23 @@ export interface ToolResult {
  */
 export function runTool(cmd: string, args: readonly string[], missing: string, timeoutMs = 120_000): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new Error(`${cmd} is not installed: ${missing}`));
-        return;
-      }
-      if (error !== null && error.killed) {
-        reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms`));
-        return;
-      }
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      cmd,
+      args,
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+          reject(new Error(`${cmd} is not installed: ${missing}`));
+          return;
+        }
+        if (error !== null && error.killed) {
+          reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms`));
+          return;
+        }
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -66,7 +71,9 @@ export function requireKubectl(): Promise<string> {
     const kustomize = info.kustomizeVersion ?? '';
     const major = Number(/^v?(\d+)\./.exec(kustomize)?.[1] ?? NaN);
     if (!(major >= 4)) {
-      throw new Error(`kubectl ${info.clientVersion?.gitVersion ?? '?'} embeds kustomize ${kustomize || 'v2 or older'}: ${KUBECTL_MISSING}`);
+      throw new Error(
+        `kubectl ${info.clientVersion?.gitVersion ?? '?'} embeds kustomize ${kustomize || 'v2 or older'}: ${KUBECTL_MISSING}`,
+      );
     }
     return kustomize;
   })();

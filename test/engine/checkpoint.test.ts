@@ -7,7 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KafkaMessage } from 'kafkajs';
 import { Engine, type EngineOptions } from '../../src/engine/engine.js';
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint, restoreEngine, CHECKPOINT_HEADER_BYTES } from '../../src/engine/checkpoint.js';
+import {
+  CheckpointError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  restoreEngine,
+  CHECKPOINT_HEADER_BYTES,
+} from '../../src/engine/checkpoint.js';
 import { crc32, crc32Update } from '../../src/engine/crc32.js';
 import { rulesFingerprint } from '../../src/engine/fingerprint.js';
 import { encodeCompact } from '../../src/codec/samples.js';
@@ -22,7 +28,15 @@ const STEP = 10 * 60_000;
 
 const RULES: Rule[] = [
   // A rolling window confirmed by a short one.
-  makeRule({ name: 'cpu', matchers: [{ label: '__name__', op: '=', value: 'cpu' }], window: 32, shortWindow: 8, minSamples: 10, multiWindow: true, keepFiringFor: { samples: 3 } }),
+  makeRule({
+    name: 'cpu',
+    matchers: [{ label: '__name__', op: '=', value: 'cpu' }],
+    window: 32,
+    shortWindow: 8,
+    minSamples: 10,
+    multiWindow: true,
+    keepFiringFor: { samples: 3 },
+  }),
   // Long memory, likelihood, daily seasonality, hysteresis and re-arm.
   makeRule({
     name: 'lat',
@@ -38,12 +52,27 @@ const RULES: Rule[] = [
 ];
 
 function options(maxSeries = 1000): EngineOptions {
-  return { rules: RULES, maxSeries, initialCapacity: 16, idleTimeoutMs: 3 * 3_600_000, flapWindowMs: 3_600_000, source: { topic: 'metrics', partition: 0 } };
+  return {
+    rules: RULES,
+    maxSeries,
+    initialCapacity: 16,
+    idleTimeoutMs: 3 * 3_600_000,
+    flapWindowMs: 3_600_000,
+    source: { topic: 'metrics', partition: 0 },
+  };
 }
 
 let offset = 0;
 function record(series: string, ts: number, value: number): KafkaMessage {
-  return { key: Buffer.from(series), value: encodeCompact(ts, value), headers: {}, offset: String(offset++), timestamp: '0', attributes: 0, size: 0 } as unknown as KafkaMessage;
+  return {
+    key: Buffer.from(series),
+    value: encodeCompact(ts, value),
+    headers: {},
+    offset: String(offset++),
+    timestamp: '0',
+    attributes: 0,
+    size: 0,
+  } as unknown as KafkaMessage;
 }
 
 /** Round r of a seeded workload: daily-shaped values, spikes, series that stop (evicted) and series that start late. */
@@ -111,11 +140,16 @@ function assertSameState(a: Engine, b: Engine): void {
   assert.deepEqual(db.store.lastSeen.subarray(0, slots), da.store.lastSeen.subarray(0, slots));
   for (const m of ['shift', 'offset', 'variance', 'count'] as const) {
     assert.deepEqual(db.longMemory![m].subarray(0, slots), da.longMemory![m].subarray(0, slots), `longMemory.${m}`);
-    assert.deepEqual(db.likelihood!.distribution[m].subarray(0, slots), da.likelihood!.distribution[m].subarray(0, slots), `likelihood.${m}`);
+    assert.deepEqual(
+      db.likelihood!.distribution[m].subarray(0, slots),
+      da.likelihood!.distribution[m].subarray(0, slots),
+      `likelihood.${m}`,
+    );
     assert.deepEqual(db.seasonal!.residual[m].subarray(0, slots), da.seasonal!.residual[m].subarray(0, slots), `seasonal.residual.${m}`);
   }
   assert.deepEqual(db.likelihood!.average.subarray(0, slots), da.likelihood!.average.subarray(0, slots));
-  for (const m of ['profile', 'spread', 'seen'] as const) assert.deepEqual(db.seasonal![m].subarray(0, slots * 24), da.seasonal![m].subarray(0, slots * 24), `seasonal.${m}`);
+  for (const m of ['profile', 'spread', 'seen'] as const)
+    assert.deepEqual(db.seasonal![m].subarray(0, slots * 24), da.seasonal![m].subarray(0, slots * 24), `seasonal.${m}`);
   da.store.forEach((slot) => {
     assert.equal(db.store.keyString(slot), da.store.keyString(slot));
     assert.deepEqual(db.identityOf(slot), da.identityOf(slot));
@@ -167,24 +201,51 @@ test('a flipped bit anywhere after the version is caught by the checksum', () =>
 
 test('truncated, empty, foreign, other-version and other-rules checkpoints are refused with their reason', () => {
   const { bytes, fingerprint } = smallCheckpoint();
-  assert.equal(reasonOf(() => decodeCheckpoint(bytes, fingerprint)), 'accepted');
-  assert.equal(reasonOf(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 1), fingerprint)), 'truncated');
-  assert.equal(reasonOf(() => decodeCheckpoint(bytes.subarray(0, 512 * 1024 < bytes.length ? 512 * 1024 : 100), fingerprint)), 'truncated');
-  assert.equal(reasonOf(() => decodeCheckpoint(new Uint8Array(0), fingerprint)), 'truncated');
-  assert.equal(reasonOf(() => decodeCheckpoint(new Uint8Array(CHECKPOINT_HEADER_BYTES + 8).fill(7), fingerprint)), 'corrupt');
+  assert.equal(
+    reasonOf(() => decodeCheckpoint(bytes, fingerprint)),
+    'accepted',
+  );
+  assert.equal(
+    reasonOf(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 1), fingerprint)),
+    'truncated',
+  );
+  assert.equal(
+    reasonOf(() => decodeCheckpoint(bytes.subarray(0, 512 * 1024 < bytes.length ? 512 * 1024 : 100), fingerprint)),
+    'truncated',
+  );
+  assert.equal(
+    reasonOf(() => decodeCheckpoint(new Uint8Array(0), fingerprint)),
+    'truncated',
+  );
+  assert.equal(
+    reasonOf(() => decodeCheckpoint(new Uint8Array(CHECKPOINT_HEADER_BYTES + 8).fill(7), fingerprint)),
+    'corrupt',
+  );
   const v2 = bytes.slice();
   new DataView(v2.buffer).setUint32(4, 2, true);
-  assert.equal(reasonOf(() => decodeCheckpoint(v2, fingerprint)), 'version');
+  assert.equal(
+    reasonOf(() => decodeCheckpoint(v2, fingerprint)),
+    'version',
+  );
   const otherRules = rulesFingerprint([RULES[0]!, { ...RULES[1]!, window: 64 }]);
-  assert.equal(reasonOf(() => decodeCheckpoint(bytes, otherRules)), 'rules');
+  assert.equal(
+    reasonOf(() => decodeCheckpoint(bytes, otherRules)),
+    'rules',
+  );
   // Labels and annotations only decorate events: editing them keeps the history.
   assert.equal(rulesFingerprint([{ ...RULES[0]!, labels: { team: 'db' }, annotations: { summary: 'x' } }, RULES[1]!]), fingerprint);
 });
 
 test('a sound checkpoint with more series than store.max_series allows is refused as incompatible', () => {
   const { bytes, fingerprint } = smallCheckpoint();
-  assert.equal(reasonOf(() => restoreEngine(options(50), decodeCheckpoint(bytes, fingerprint))), 'incompatible');
-  assert.equal(reasonOf(() => restoreEngine(options(1000), decodeCheckpoint(bytes, fingerprint))), 'accepted');
+  assert.equal(
+    reasonOf(() => restoreEngine(options(50), decodeCheckpoint(bytes, fingerprint))),
+    'incompatible',
+  );
+  assert.equal(
+    reasonOf(() => restoreEngine(options(1000), decodeCheckpoint(bytes, fingerprint))),
+    'accepted',
+  );
 });
 
 test('crc32 is the zlib CRC-32, at once and in slices', () => {

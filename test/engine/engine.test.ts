@@ -12,7 +12,12 @@ const T0 = Date.UTC(2026, 10, 3);
 
 function processor(): Engine {
   const engine = new Engine({
-    source: { topic: 'metrics', partition: 4 }, rules: [makeRule()], maxSeries: 100, initialCapacity: 8, idleTimeoutMs: 3_600_000, flapWindowMs: 0,
+    source: { topic: 'metrics', partition: 4 },
+    rules: [makeRule()],
+    maxSeries: 100,
+    initialCapacity: 8,
+    idleTimeoutMs: 3_600_000,
+    flapWindowMs: 0,
   });
   engine.begin(42);
   return engine;
@@ -20,7 +25,15 @@ function processor(): Engine {
 
 let offset = 0;
 function message(key: string | null, value: Buffer, headers: Record<string, string> = {}): KafkaMessage {
-  return { key: key === null ? null : Buffer.from(key), value, headers, offset: String(offset++), timestamp: '0', attributes: 0, size: 0 } as unknown as KafkaMessage;
+  return {
+    key: key === null ? null : Buffer.from(key),
+    value,
+    headers,
+    offset: String(offset++),
+    timestamp: '0',
+    attributes: 0,
+    size: 0,
+  } as unknown as KafkaMessage;
 }
 
 test('a bad key and an internal error become dead letters with reason, position and source; the next record still scores', () => {
@@ -33,7 +46,16 @@ test('a bad key and an internal error become dead letters with reason, position 
   };
   p.process(message('cpu', encodeCompact(T0, 1)));
   p.detector.observeSlot = observeSlot;
-  p.process(message('cpu', encodeCompactPoints([[T0, 1], [T0 + 1, 2], [T0 + 2, 3]])));
+  p.process(
+    message(
+      'cpu',
+      encodeCompactPoints([
+        [T0, 1],
+        [T0 + 1, 2],
+        [T0 + 2, 3],
+      ]),
+    ),
+  );
   const result = p.finish();
   const dead = result.deadLetters;
   assert.equal(dead.length, 2);
@@ -68,12 +90,21 @@ test('a key that is not valid UTF-8 is a bad_key dead letter, and the series is 
   assert.match(String(dead?.headers[DEAD_LETTER_HEADERS.error]), /not valid UTF-8/);
   const result = p.finish();
   assert.equal(result.outcomes[OUTCOME_NAMES.indexOf('bad_key')], 1);
-  assert.equal(result.deadLetterCounts.reduce((a, b) => a + b, 0), 1);
+  assert.equal(
+    result.deadLetterCounts.reduce((a, b) => a + b, 0),
+    1,
+  );
   assert.equal(p.seriesCount, 0);
 });
 
 test("an alert's series is the record key, and its labels were parsed once at admission", () => {
-  const p = new Engine({ source: { topic: 'm', partition: 0 }, rules: [makeRule({ minSamples: 3 })], maxSeries: 10, idleTimeoutMs: Infinity, flapWindowMs: 0 });
+  const p = new Engine({
+    source: { topic: 'm', partition: 0 },
+    rules: [makeRule({ minSamples: 3 })],
+    maxSeries: 10,
+    idleTimeoutMs: Infinity,
+    flapWindowMs: 0,
+  });
   p.begin(0);
   const key = Buffer.from('latency{host="é"}');
   for (let i = 0; i < 5; i++) p.process({ key, value: encodeCompact(T0 + i, 10 + (i % 2)), offset: String(i) });

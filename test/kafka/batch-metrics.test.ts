@@ -18,11 +18,16 @@ test('latency is observed for samples behind the clock, counted apart for sample
   const values = [10, 11, 10, 11, 10, 11, 500, 10]; // fires at minute 6, resolves at minute 7
   values.forEach((v, i) => engine.process({ key, value: encodeCompact(T0 + i * MIN, v), offset: String(i) }));
   const result = engine.finish();
-  assert.deepEqual(result.alerts.map((a) => a.event.status), ['firing', 'resolved']);
+  assert.deepEqual(
+    result.alerts.map((a) => a.event.status),
+    ['firing', 'resolved'],
+  );
   const m = createMetrics();
   // Acknowledged between the two samples: the firing one is behind the clock, the resolved one ahead.
   recordBatch(m, result, { rules, partition: '0', series: 1, ackedAt: T0 + 6.5 * MIN });
-  const latency = (await m.sampleToAlertLatency.get()).values.find((v) => v.metricName === 'sigmawatch_sample_to_alert_latency_seconds_count');
+  const latency = (await m.sampleToAlertLatency.get()).values.find(
+    (v) => v.metricName === 'sigmawatch_sample_to_alert_latency_seconds_count',
+  );
   assert.equal(latency?.value, 1);
   assert.equal((await m.samplesAhead.get()).values[0]?.value, 1);
   const duration = (await m.alertDuration.get()).values.find((v) => v.metricName === 'sigmawatch_alert_duration_seconds_sum');

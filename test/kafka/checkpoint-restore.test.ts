@@ -11,7 +11,17 @@ import { encodeCompact } from '../../src/codec/samples.js';
 import { formatSeriesId } from '../../src/codec/series-id.js';
 import type { AlertEvent } from '../../src/codec/alerts.js';
 import { mulberry32, gaussian } from '../support/random.js';
-import { alertReader, committedOffsets, ensureTopic, freshNames, sendRecords, topicOverrides, TopicReader, waitUntil, WorkerProcess } from '../support/worker.js';
+import {
+  alertReader,
+  committedOffsets,
+  ensureTopic,
+  freshNames,
+  sendRecords,
+  topicOverrides,
+  TopicReader,
+  waitUntil,
+  WorkerProcess,
+} from '../support/worker.js';
 
 const T0 = Date.UTC(2026, 10, 2);
 const SEC = 1000;
@@ -37,10 +47,15 @@ interface ChangelogRecord {
   key: string;
   value: Buffer | null;
 }
-const changelogReader = (topic: string) => new TopicReader<ChangelogRecord>(topic, (m) => ({ key: m.key?.toString() ?? '', value: m.value }));
+const changelogReader = (topic: string) =>
+  new TopicReader<ChangelogRecord>(topic, (m) => ({ key: m.key?.toString() ?? '', value: m.value }));
 
 async function waitForCommits(group: string, topic: string, total: number): Promise<void> {
-  await waitUntil(async () => [...(await committedOffsets(group, topic)).values()].reduce((s, o) => s + Math.max(0, o), 0) === total, 45_000, `commits of ${total} records`);
+  await waitUntil(
+    async () => [...(await committedOffsets(group, topic)).values()].reduce((s, o) => s + Math.max(0, o), 0) === total,
+    45_000,
+    `commits of ${total} records`,
+  );
 }
 
 const lastJoin = (w: WorkerProcess) => w.logs.filter(joined).at(-1);
@@ -50,7 +65,11 @@ async function waitLog(w: WorkerProcess, pred: (l: Log) => boolean, timeoutMs: n
   try {
     return await w.waitForLog(pred, timeoutMs, what);
   } catch (e) {
-    const tail = w.logs.slice(-15).map(({ msg, component, err }) => `${String(msg)}${component ? ` [${String(component)}]` : ''}${err ? ` ${JSON.stringify(err)}` : ''}`);
+    const tail = w.logs
+      .slice(-15)
+      .map(
+        ({ msg, component, err }) => `${String(msg)}${component ? ` [${String(component)}]` : ''}${err ? ` ${JSON.stringify(err)}` : ''}`,
+      );
     throw new Error(`${(e as Error).message}\nlast log lines:\n${tail.join('\n')}`, { cause: e });
   }
 }
@@ -80,8 +99,15 @@ test('a partition moved by a graceful stop, then by a rebalance and a kill -9, k
   await waitForCommits(names.group, names.metrics, sent);
   const heldBy = (w: WorkerProcess) => (lastJoin(w)!.assignment as Record<string, number[]>)[names.metrics]!;
   const movedFromA = heldBy(a);
-  await changelog.waitFor((items) => heldBy(b).every((p) => items.some((i) => i.key === `${p}/manifest`)), 30_000, "checkpoints of B's partitions");
-  assert.ok(movedFromA.every((p) => !changelog.items.some((i) => i.key === `${p}/manifest`)), 'A has written no checkpoint yet');
+  await changelog.waitFor(
+    (items) => heldBy(b).every((p) => items.some((i) => i.key === `${p}/manifest`)),
+    30_000,
+    "checkpoints of B's partitions",
+  );
+  assert.ok(
+    movedFromA.every((p) => !changelog.items.some((i) => i.key === `${p}/manifest`)),
+    'A has written no checkpoint yet',
+  );
 
   // 1. A stops gracefully (its checkpoints now), B takes over; at once, anomalies on the first 30 series.
   a.child.kill('SIGTERM');
@@ -93,10 +119,18 @@ test('a partition moved by a graceful stop, then by a rebalance and a kill -9, k
   const alerts = await alertReader(names.alerts).start();
   t.after(() => alerts.close());
   const firstWave = SERIES.slice(0, 30).map((series) => ({ series, ts: T0 + 40 * SEC }));
-  await alerts.waitFor((items) => firstWave.every((x) => items.some((e) => isFiring(e, x))), 60_000, 'alerts on the first anomalous sample after the graceful takeover');
+  await alerts.waitFor(
+    (items) => firstWave.every((x) => items.some((e) => isFiring(e, x))),
+    60_000,
+    'alerts on the first anomalous sample after the graceful takeover',
+  );
   for (const p of movedFromA) {
     const restored = await waitLog(b, (l) => l.partition === p && isStart(l), 30_000, `worker B to restore partition ${p}`);
-    assert.deepEqual([restored.result, restored.offset, restored.replay], ['restored', '400', 0], `partition ${p} from A's shutdown checkpoint: ${JSON.stringify(restored)}`);
+    assert.deepEqual(
+      [restored.result, restored.offset, restored.replay],
+      ['restored', '400', 0],
+      `partition ${p} from A's shutdown checkpoint: ${JSON.stringify(restored)}`,
+    );
   }
   await waitForCommits(names.group, names.metrics, sent);
 
@@ -113,7 +147,11 @@ test('a partition moved by a graceful stop, then by a rebalance and a kill -9, k
   await sendRecords(names.metrics, phase3);
   sent += phase3.length;
   const secondWave = SERIES.slice(30).map((series) => ({ series, ts: T0 + 45 * SEC }));
-  await alerts.waitFor((items) => secondWave.every((x) => items.some((e) => isFiring(e, x))), 60_000, 'alerts on the first anomalous sample after the kill -9 takeover');
+  await alerts.waitFor(
+    (items) => secondWave.every((x) => items.some((e) => isFiring(e, x))),
+    60_000,
+    'alerts on the first anomalous sample after the kill -9 takeover',
+  );
   await waitForCommits(names.group, names.metrics, sent);
   const restores = c.logs.filter(isStart);
   assert.equal(restores.length, PARTITIONS, `C restored each partition once: ${JSON.stringify(restores)}`);
@@ -125,7 +163,11 @@ test('a partition moved by a graceful stop, then by a rebalance and a kill -9, k
   // Nothing else fired (the replays sent nothing), and an alert re-sent after a takeover carries its first id.
   const firing = alerts.items.filter((e) => e.status === 'firing');
   const expected = [...firstWave, ...secondWave];
-  assert.deepEqual(firing.filter((e) => !expected.some((x) => isFiring(e, x))), [], 'no false alarm');
+  assert.deepEqual(
+    firing.filter((e) => !expected.some((x) => isFiring(e, x))),
+    [],
+    'no false alarm',
+  );
   for (const x of expected) assert.equal(new Set(firing.filter((e) => isFiring(e, x)).map((e) => e.id)).size, 1, `one id for ${x.series}`);
   c.child.kill('SIGTERM');
   assert.equal((await c.exited).code, 0, c.stderr.join('\n'));
@@ -144,17 +186,27 @@ test('a corrupt checkpoint is skipped with a log line; the worker keeps running 
   const series = SERIES.slice(0, 10);
   const phase = (from: number, to: number) => {
     const out: Message[] = [];
-    for (let r = from; r < to; r++) series.forEach((s, i) => out.push({ key: s, value: encodeCompact(T0 + r * SEC, 100 + g()), partition: i % 2 }));
+    for (let r = from; r < to; r++)
+      series.forEach((s, i) => out.push({ key: s, value: encodeCompact(T0 + r * SEC, 100 + g()), partition: i % 2 }));
     return out;
   };
   await sendRecords(names.metrics, phase(0, 40));
   await waitForCommits(names.group, names.metrics, 400);
   w1.child.kill('SIGTERM');
   assert.equal((await w1.exited).code, 0, w1.stderr.join('\n'));
-  await changelog.waitFor((items) => [0, 1].every((p) => items.some((i) => i.key === `${p}/manifest`)), 30_000, 'checkpoints of both partitions');
+  await changelog.waitFor(
+    (items) => [0, 1].every((p) => items.some((i) => i.key === `${p}/manifest`)),
+    30_000,
+    'checkpoints of both partitions',
+  );
 
   // Partition 0: its latest checkpoint's first chunk gets a flipped byte. Partition 1: a manifest that is no JSON.
-  const manifest = JSON.parse(changelog.items.filter((i) => i.key === '0/manifest').at(-1)!.value!.toString()) as { generation: string };
+  const manifest = JSON.parse(
+    changelog.items
+      .filter((i) => i.key === '0/manifest')
+      .at(-1)!
+      .value!.toString(),
+  ) as { generation: string };
   const chunk = changelog.items.filter((i) => i.key === `0/${manifest.generation}/0`).at(-1)!.value!;
   const corrupt = Buffer.from(chunk);
   corrupt[corrupt.length >> 1] ^= 0x10;
@@ -165,15 +217,35 @@ test('a corrupt checkpoint is skipped with a log line; the worker keeps running 
 
   const w2 = new WorkerProcess(overrides);
   t.after(() => w2.dispose());
-  const skipped0 = await waitLog(w2, (l) => l.msg === 'checkpoint skipped' && l.partition === 0, 30_000, 'partition 0 to skip its corrupt checkpoint');
+  const skipped0 = await waitLog(
+    w2,
+    (l) => l.msg === 'checkpoint skipped' && l.partition === 0,
+    30_000,
+    'partition 0 to skip its corrupt checkpoint',
+  );
   assert.equal(skipped0.reason, 'corrupt');
   assert.match(String(skipped0.problem), /checksum/);
-  const skipped1 = await waitLog(w2, (l) => l.msg === 'checkpoint skipped' && l.partition === 1, 30_000, 'partition 1 to skip its bad manifest');
+  const skipped1 = await waitLog(
+    w2,
+    (l) => l.msg === 'checkpoint skipped' && l.partition === 1,
+    30_000,
+    'partition 1 to skip its bad manifest',
+  );
   assert.equal(skipped1.reason, 'corrupt');
-  const start0 = await waitLog(w2, (l) => l.partition === 0 && (l.msg === 'partition starts empty' || l.msg === 'partition restored'), 30_000, 'partition 0 to start');
+  const start0 = await waitLog(
+    w2,
+    (l) => l.partition === 0 && (l.msg === 'partition starts empty' || l.msg === 'partition restored'),
+    30_000,
+    'partition 0 to start',
+  );
   assert.equal(start0.msg, 'partition starts empty', 'the older generation was replaced (its chunks removed), so partition 0 learns again');
   assert.equal(start0.result, 'corrupt');
-  const start1 = await waitLog(w2, (l) => l.partition === 1 && (l.msg === 'partition starts empty' || l.msg === 'partition restored'), 30_000, 'partition 1 to start');
+  const start1 = await waitLog(
+    w2,
+    (l) => l.partition === 1 && (l.msg === 'partition starts empty' || l.msg === 'partition restored'),
+    30_000,
+    'partition 1 to start',
+  );
   assert.equal(start1.msg, 'partition restored', 'partition 1 still has its sound checkpoint');
 
   await sendRecords(names.metrics, phase(40, 50));
@@ -190,7 +262,10 @@ function isFiring(e: AlertEvent, x: { series: string; ts: number }): boolean {
 }
 
 /** Reads the changelog (created by the first worker) from the start. */
-async function changelogReaderStarted(topic: string, t: { after: (fn: () => Promise<void>) => void }): Promise<TopicReader<ChangelogRecord>> {
+async function changelogReaderStarted(
+  topic: string,
+  t: { after: (fn: () => Promise<void>) => void },
+): Promise<TopicReader<ChangelogRecord>> {
   const reader = await changelogReader(topic).start();
   t.after(() => reader.close());
   return reader;

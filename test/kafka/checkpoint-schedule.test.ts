@@ -36,7 +36,13 @@ class FakeWriter {
 
 function setup(interval: CheckpointInterval) {
   let now = 1_000_000;
-  const partition = (n: number) => new PartitionState('m', n, new Engine({ rules: [makeRule()], maxSeries: 10, idleTimeoutMs: Infinity, flapWindowMs: 0, source: { topic: 'm', partition: n } }), now);
+  const partition = (n: number) =>
+    new PartitionState(
+      'm',
+      n,
+      new Engine({ rules: [makeRule()], maxSeries: 10, idleTimeoutMs: Infinity, flapWindowMs: 0, source: { topic: 'm', partition: n } }),
+      now,
+    );
   const writer = new FakeWriter();
   const checkpointer = new Checkpointer({
     writer: writer as unknown as ChangelogWriter,
@@ -74,7 +80,14 @@ test('every N records after a commit, one write at a time, the offset the state 
   other.inBatch = true;
   writer.finish();
   await settle();
-  assert.deepEqual(writer.jobs.map((j) => [j.partition, j.offset]), [[2, 100n], [2, 300n]], 'the waiting partition whose batch is not in hand goes next');
+  assert.deepEqual(
+    writer.jobs.map((j) => [j.partition, j.offset]),
+    [
+      [2, 100n],
+      [2, 300n],
+    ],
+    'the waiting partition whose batch is not in hand goes next',
+  );
   other.inBatch = false;
   writer.finish(false);
   await settle();
@@ -126,7 +139,13 @@ test('shutdown checkpoints every settled partition that moved, and gives up afte
   assert.equal(a.writer.jobs.length, 1, 'one after the other');
   a.writer.finish();
   await settle();
-  assert.deepEqual(a.writer.jobs.map((j) => [j.partition, j.offset]), [[2, 10n], [5, 100n]]);
+  assert.deepEqual(
+    a.writer.jobs.map((j) => [j.partition, j.offset]),
+    [
+      [2, 10n],
+      [5, 100n],
+    ],
+  );
   a.writer.finish();
   assert.equal(await flushed, true);
   assert.equal(await a.checkpointer.flush([a.p], 1000), true, 'nothing new: nothing written');

@@ -17,5 +17,8 @@ test('a record larger than the byte limit goes alone; headers count', () => {
   const big = { key: 'k', value: Buffer.alloc(600 * 1024) };
   const small = { key: 'k', value: Buffer.alloc(10), headers: { 'sigmawatch-error': 'x'.repeat(100) } };
   assert.ok(approximateSize(small) > 110);
-  assert.deepEqual(chunkMessages([small, big, small]).map((c) => c.length), [1, 1, 1]);
+  assert.deepEqual(
+    chunkMessages([small, big, small]).map((c) => c.length),
+    [1, 1, 1],
+  );
 });

@@ -55,7 +55,8 @@ test('SASL without credentials and a missing PEM file are config errors naming t
 /** The local broker's SASL/PLAIN listener (set by `npm test`); fails, never skips, without it. */
 function requireSaslBrokers(): string {
   const b = process.env.KAFKA_SASL_BROKERS ?? '';
-  if (b === '') throw new Error('KAFKA_SASL_BROKERS is not set: run the suite with `npm test`, whose local broker has a SASL/PLAIN listener');
+  if (b === '')
+    throw new Error('KAFKA_SASL_BROKERS is not set: run the suite with `npm test`, whose local broker has a SASL/PLAIN listener');
   return b;
 }
 
@@ -73,10 +74,22 @@ test('SASL/PLAIN against the real broker: the worker authenticates and detects; 
   const alerts = await alertReader(names.alerts).start();
   t.after(() => alerts.close());
   const T0 = Date.UTC(2026, 10, 4);
-  await sendRecords(names.metrics, Array.from({ length: 40 }, (_, i) => ({ key: 'login_rate', value: encodeCompact(T0 + i * 1000, i === 35 ? 90 : 10 + (i % 2)) })));
-  await alerts.waitFor((items) => items.some((a) => a.status === 'firing' && a.ts === T0 + 35_000), 30_000, 'the alert through the SASL listener');
+  await sendRecords(
+    names.metrics,
+    Array.from({ length: 40 }, (_, i) => ({ key: 'login_rate', value: encodeCompact(T0 + i * 1000, i === 35 ? 90 : 10 + (i % 2)) })),
+  );
+  await alerts.waitFor(
+    (items) => items.some((a) => a.status === 'firing' && a.ts === T0 + 35_000),
+    30_000,
+    'the alert through the SASL listener',
+  );
 
-  const wrong = new WorkerProcess({ ...topicOverrides(freshNames('worker-sasl-bad'), 1), ...auth, 'kafka.sasl.password': 'wrong', 'kafka.brokers': sasl });
+  const wrong = new WorkerProcess({
+    ...topicOverrides(freshNames('worker-sasl-bad'), 1),
+    ...auth,
+    'kafka.sasl.password': 'wrong',
+    'kafka.brokers': sasl,
+  });
   t.after(() => wrong.dispose());
   const { code } = await wrong.exited;
   assert.equal(code, 1);

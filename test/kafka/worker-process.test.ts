@@ -55,10 +55,14 @@ test('two workers share 6 partitions; after kill -9 of one, the other takes over
   const phase1: Message[] = [];
   for (let r = 0; r < 40; r++) phase1.push(...noiseRound(series, r, g));
   await sendRecords(names.metrics, phase1);
-  await waitUntil(async () => {
-    const c = await committedOffsets(names.group, names.metrics);
-    return [...c.values()].reduce((s, o) => s + Math.max(0, o), 0) === phase1.length;
-  }, 30_000, 'both workers to commit phase 1');
+  await waitUntil(
+    async () => {
+      const c = await committedOffsets(names.group, names.metrics);
+      return [...c.values()].reduce((s, o) => s + Math.max(0, o), 0) === phase1.length;
+    },
+    30_000,
+    'both workers to commit phase 1',
+  );
 
   a.child.kill('SIGKILL');
   await a.exited;
@@ -99,7 +103,11 @@ test('SIGTERM mid-stream: the worker finishes its batch, commits exactly what it
   for (let r = 0; r < 200; r++) messages.push(...noiseRound(series, r, g));
   await sendRecords(names.metrics, messages);
   // Stop while it is busy: once something is committed but (likely) not everything.
-  await waitUntil(async () => [...(await committedOffsets(names.group, names.metrics)).values()].some((o) => o > 0), 30_000, 'a first commit');
+  await waitUntil(
+    async () => [...(await committedOffsets(names.group, names.metrics)).values()].some((o) => o > 0),
+    30_000,
+    'a first commit',
+  );
   w.child.kill('SIGTERM');
   const { code } = await w.exited;
   assert.equal(code, 0, w.stderr.join('\n'));
@@ -114,7 +122,9 @@ test('SIGTERM mid-stream: the worker finishes its batch, commits exactly what it
 });
 
 test('a bad configuration stops start-up with exit code 2 and names the key', async () => {
-  const r = await runCli(['run', '--set', 'rules[0].window=1.5', '--set', 'kafka.partitions=0'], { env: { KAFKA_BROKERS: requireBrokers().join(',') } });
+  const r = await runCli(['run', '--set', 'rules[0].window=1.5', '--set', 'kafka.partitions=0'], {
+    env: { KAFKA_BROKERS: requireBrokers().join(',') },
+  });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /rules\[0\]\.window/);
   assert.match(r.stderr, /kafka\.partitions/);
@@ -159,18 +169,38 @@ test('kcat interop: verbose JSON samples written by kcat are detected; JSON aler
   assert.equal(produced.code, 0, produced.stderr);
 
   let events: ReturnType<typeof decodeAlert>[] = [];
-  await waitUntil(async () => {
-    const read = await kcat(['-b', brokers, '-C', '-t', names.alerts, '-e', '-o', 'beginning', '-q'], '');
-    events = read.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
-    return events.some((e) => e.status === 'firing');
-  }, 30_000, 'kcat to read a firing alert');
+  await waitUntil(
+    async () => {
+      const read = await kcat(['-b', brokers, '-C', '-t', names.alerts, '-e', '-o', 'beginning', '-q'], '');
+      events = read.stdout
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l));
+      return events.some((e) => e.status === 'firing');
+    },
+    30_000,
+    'kcat to read a firing alert',
+  );
   const e = events.find((x) => x.status === 'firing')!;
   const schema: Record<string, string> = {
-    id: 'string', status: 'string', rule: 'string', severity: 'string', series: 'string', name: 'string',
-    labels: 'object', ts: 'number', value: 'number', mean: 'number', std: 'number', z: 'number',
-    window: 'number', startsAt: 'number', annotations: 'object',
+    id: 'string',
+    status: 'string',
+    rule: 'string',
+    severity: 'string',
+    series: 'string',
+    name: 'string',
+    labels: 'object',
+    ts: 'number',
+    value: 'number',
+    mean: 'number',
+    std: 'number',
+    z: 'number',
+    window: 'number',
+    startsAt: 'number',
+    annotations: 'object',
   };
-  for (const [field, type] of Object.entries(schema)) assert.equal(typeof (e as unknown as Record<string, unknown>)[field], type, `alert field ${field}`);
+  for (const [field, type] of Object.entries(schema))
+    assert.equal(typeof (e as unknown as Record<string, unknown>)[field], type, `alert field ${field}`);
   assert.match(e.id, /^[0-9a-f]{16}$/);
   assert.equal(e.series, 'api_requests{code="200",route="/pay"}');
   assert.equal(e.ts, T0 + 42 * SEC);

@@ -93,7 +93,10 @@ test('poison records go to the dead-letter topic with their reason; the good rec
     [{ key: good, value: Buffer.from('not msgpack at all') }, 'bad_shape'],
     [{ key: null, value: encodeCompact(T0, 1) }, 'missing_key'],
     [{ key: good, value: encodeCompact(T0, NaN) }, 'non_finite_value'],
-    [{ key: 'other{a="1"}', value: encodeVerbose({ name: 'queue_depth', labels: { queue: 'jobs' }, ts: T0, value: 1 }, 'json') }, 'key_mismatch'],
+    [
+      { key: 'other{a="1"}', value: encodeVerbose({ name: 'queue_depth', labels: { queue: 'jobs' }, ts: T0, value: 1 }, 'json') },
+      'key_mismatch',
+    ],
     [{ key: 'bad{key', value: encodeCompact(T0, 1) }, 'bad_key'],
     [{ key: good, value: encodeCompact(T0, 1e300) }, 'value_out_of_range'],
   ];
@@ -105,10 +108,16 @@ test('poison records go to the dead-letter topic with their reason; the good rec
   await sendRecords(names.metrics, messages);
   await dlq.waitFor((items) => items.length >= expectedReasons.length, 30_000, 'dead letters');
   await alerts.waitFor((items) => items.some((a) => a.ts === T0 + 50 * SEC && a.status === 'firing'), 30_000, 'the alert after the poison');
-  assert.deepEqual(dlq.items.map((d) => d.reason), expectedReasons);
+  assert.deepEqual(
+    dlq.items.map((d) => d.reason),
+    expectedReasons,
+  );
   assert.ok(dlq.items.every((d) => d.topic === names.metrics && /^\d+$/.test(d.offset)));
   const dlqMetric = await metrics.deadLetters.get();
-  assert.equal(dlqMetric.values.reduce((s, v) => s + v.value, 0), expectedReasons.length);
+  assert.equal(
+    dlqMetric.values.reduce((s, v) => s + v.value, 0),
+    expectedReasons.length,
+  );
 });
 
 test('multi-point records are scored point by point', async (t) => {
@@ -138,10 +147,16 @@ test('an alert storm larger than one produce request (3,000 series firing at onc
   t.after(stop);
   const alerts = await alertReader(names.alerts).start();
   t.after(() => alerts.close());
-  const series = Array.from({ length: 3000 }, (_, i) => formatSeriesId('pod_restarts', { pod: `pod-${i}`, namespace: 'checkout-production' }));
+  const series = Array.from({ length: 3000 }, (_, i) =>
+    formatSeriesId('pod_restarts', { pod: `pod-${i}`, namespace: 'checkout-production' }),
+  );
   const messages: Message[] = [];
   for (let r = 0; r < 12; r++) for (const s of series) messages.push({ key: s, value: encodeCompact(T0 + r * SEC, r === 11 ? 50 : r % 2) });
   await sendRecords(names.metrics, messages);
-  await alerts.waitFor((items) => items.filter((a) => a.status === 'firing').length >= series.length, 60_000, 'all 3,000 alerts of the storm');
+  await alerts.waitFor(
+    (items) => items.filter((a) => a.status === 'firing').length >= series.length,
+    60_000,
+    'all 3,000 alerts of the storm',
+  );
   assert.equal(new Set(alerts.items.filter((a) => a.status === 'firing').map((a) => a.series)).size, series.length);
 });

@@ -33,7 +33,10 @@ test('createLogger drops lines below the level, and omits name when not given', 
   logger.debug('no');
   logger.info('no');
   logger.error('yes');
-  assert.deepEqual(lines.map((l) => l.msg), ['yes']);
+  assert.deepEqual(
+    lines.map((l) => l.msg),
+    ['yes'],
+  );
   assert.equal('name' in lines[0]!, false);
 
   const silent = capture({ level: 'silent' });
@@ -112,8 +115,18 @@ test('kafkajs error responses it retries by design (coordinator loading, leader 
   const lines: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(l) } });
   const log = kafkaLogCreator(logger)(4 as never);
-  log({ namespace: 'Connection', level: 1, label: 'ERROR', log: { message: 'Response JoinGroup', error: 'The group coordinator is not available', timestamp: '' } } as never);
-  log({ namespace: 'Connection', level: 1, label: 'ERROR', log: { message: 'Response Produce', error: 'Broker: Message size too large', timestamp: '' } } as never);
+  log({
+    namespace: 'Connection',
+    level: 1,
+    label: 'ERROR',
+    log: { message: 'Response JoinGroup', error: 'The group coordinator is not available', timestamp: '' },
+  } as never);
+  log({
+    namespace: 'Connection',
+    level: 1,
+    label: 'ERROR',
+    log: { message: 'Response Produce', error: 'Broker: Message size too large', timestamp: '' },
+  } as never);
   const levels = lines.map((l) => (JSON.parse(l) as { level: number }).level);
   assert.deepEqual(levels, [40, 50]);
 });

@@ -24,7 +24,10 @@ test('the same seed gives the same series and samples; another seed does not', (
   assert.ok(a.gen.anomalies.length > 0);
   const c = draw({ ...opts, seed: 8 }, 4000);
   assert.notDeepEqual(c.gen.ids, a.gen.ids);
-  assert.ok(c.values.every((v, j) => v !== a.values[j]), 'no sample repeats under another seed');
+  assert.ok(
+    c.values.every((v, j) => v !== a.values[j]),
+    'no sample repeats under another seed',
+  );
 });
 
 test('series i is the same whatever the series count and the drawing order', () => {
@@ -151,7 +154,10 @@ test('the noise of a series does not depend on the anomaly rate', () => {
 
 test('options are checked, and messages name the option, the value and its type', () => {
   assert.throws(() => new TelemetryGenerator({ series: 0 }), /Expected `series` to be an integer from 1 to 4294967295, got 0 \(number\)/);
-  assert.throws(() => new TelemetryGenerator({ series: 1, anomalyRate: 1.5 }), /Expected `anomalyRate` to be a finite number in \[0, 1\], got 1\.5 \(number\)/);
+  assert.throws(
+    () => new TelemetryGenerator({ series: 1, anomalyRate: 1.5 }),
+    /Expected `anomalyRate` to be a finite number in \[0, 1\], got 1\.5 \(number\)/,
+  );
   assert.throws(() => new TelemetryGenerator({ series: 1, intervalMs: 0.5 }), /`intervalMs` to be an integer from 1 and up, got 0\.5/);
   assert.throws(() => new TelemetryGenerator({ series: 1, anomalySigma: Number.NaN }), /`anomalySigma` to be a finite number ≥ 0, got NaN/);
   assert.throws(() => new TelemetryGenerator({ series: 1, startTs: '1' as unknown as number }), /`startTs` .* got "1" \(string\)/);

@@ -113,7 +113,11 @@ for (const format of SAMPLE_FORMATS) {
     }
     assert.equal(total, samples);
     assert.ok(report.anomalies.length > 0, 'the seed gives a few anomalies');
-    assert.deepEqual([...report.anomalies].sort(byTsThenSeries), [...gen.anomalies].sort(byTsThenSeries), 'the report lists exactly the anomalies sent');
+    assert.deepEqual(
+      [...report.anomalies].sort(byTsThenSeries),
+      [...gen.anomalies].sort(byTsThenSeries),
+      'the report lists exactly the anomalies sent',
+    );
     assert.equal(report.lastTs, Math.max(...[...bySeries.values()].map((p) => p[p.length - 1]![0])));
   });
 }
@@ -125,7 +129,17 @@ function byTsThenSeries(a: InjectedAnomaly, b: InjectedAnomaly): number {
 test('a time bound and a rate: stops at durationMs, near the rate', async () => {
   const topic = await freshTopic('produce-duration', 2);
   const report = await withTimeout(
-    produceLoad({ brokers: requireBrokers(), topic, format: 'compact', series: 100, durationMs: 1500, rate: 2000, anomalyRate: 0, anomalySigma: 8, seed: 1 }),
+    produceLoad({
+      brokers: requireBrokers(),
+      topic,
+      format: 'compact',
+      series: 100,
+      durationMs: 1500,
+      rate: 2000,
+      anomalyRate: 0,
+      anomalySigma: 8,
+      seed: 1,
+    }),
     20_000,
     'a 1.5 s run',
   );
@@ -141,7 +155,18 @@ test('an abort stops the run promptly, with what was sent reported', async () =>
   setTimeout(() => controller.abort(), 700);
   const started = Date.now();
   const report = await withTimeout(
-    produceLoad({ brokers: requireBrokers(), topic, format: 'compact-multi', series: 50, samples: 10_000_000, rate: 5000, anomalyRate: 0, anomalySigma: 8, seed: 1, signal: controller.signal }),
+    produceLoad({
+      brokers: requireBrokers(),
+      topic,
+      format: 'compact-multi',
+      series: 50,
+      samples: 10_000_000,
+      rate: 5000,
+      anomalyRate: 0,
+      anomalySigma: 8,
+      seed: 1,
+      signal: controller.signal,
+    }),
     20_000,
     'an aborted run',
   );
@@ -153,7 +178,16 @@ test('an abort stops the run promptly, with what was sent reported', async () =>
 
 test('a missing topic is an error that says what to do; a run without a bound is refused', async () => {
   await assert.rejects(
-    produceLoad({ brokers: requireBrokers(), topic: uniqueName('produce-missing'), format: 'compact', series: 1, samples: 1, anomalyRate: 0, anomalySigma: 8, seed: 1 }),
+    produceLoad({
+      brokers: requireBrokers(),
+      topic: uniqueName('produce-missing'),
+      format: 'compact',
+      series: 1,
+      samples: 1,
+      anomalyRate: 0,
+      anomalySigma: 8,
+      seed: 1,
+    }),
     /topic "produce-missing-[^"]+" does not exist: create it first/,
   );
   await assert.rejects(
@@ -167,7 +201,10 @@ test('a missing topic is an error that says what to do; a run without a bound is
 
 const PRODUCE_CLI = pathToFileURL(fileURLToPath(new URL('../../src/cli/produce.js', import.meta.url))).href;
 
-function runProduce(args: string[], opts: { interruptAfterMs?: number; timeoutMs?: number } = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function runProduce(
+  args: string[],
+  opts: { interruptAfterMs?: number; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const script = `const { produceCommand } = await import(${JSON.stringify(PRODUCE_CLI)}); process.exitCode = await produceCommand(process.argv.slice(1));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -191,12 +228,26 @@ test('sigmawatch produce: creates the topic, writes the anomalies file, prints a
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const topic = uniqueName('produce-cli');
   const file = join(dir, 'anomalies.ndjson');
-  const r = await runProduce(
-    ['--series', '20', '--samples', '3000', '--topic', topic, '--anomaly-rate', '0.02', '--anomalies', file, '--set', 'kafka.partitions=2'],
-  );
+  const r = await runProduce([
+    '--series',
+    '20',
+    '--samples',
+    '3000',
+    '--topic',
+    topic,
+    '--anomaly-rate',
+    '0.02',
+    '--anomalies',
+    file,
+    '--set',
+    'kafka.partitions=2',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`created topic ${topic} \\(2 partitions, replication 1\\)`));
-  const summary = /produce: 3,000 samples in 3,000 records to \S+ \(compact, 20 series\), (\d+) anomalies injected, [\d.]+ s, [\d,]+ samples\/s\n/.exec(r.stderr);
+  const summary =
+    /produce: 3,000 samples in 3,000 records to \S+ \(compact, 20 series\), (\d+) anomalies injected, [\d.]+ s, [\d,]+ samples\/s\n/.exec(
+      r.stderr,
+    );
   assert.ok(summary, r.stderr);
   const lines = readFileSync(file, 'utf8').trim().split('\n');
   assert.equal(lines.length, Number(summary[1]));
@@ -214,7 +265,10 @@ test('sigmawatch produce: creates the topic, writes the anomalies file, prints a
 test('sigmawatch produce: SIGINT stops a long run cleanly with exit 0', async () => {
   const topic = await freshTopic('produce-cli-sigint', 1);
   // Not a TTY, so no progress line to wait for: interrupt well after start-up (~1 s on a busy machine).
-  const r = await runProduce(['--series', '100', '--duration', '1m', '--rate', '2000', '--topic', topic], { interruptAfterMs: 3000, timeoutMs: 30_000 });
+  const r = await runProduce(['--series', '100', '--duration', '1m', '--rate', '2000', '--topic', topic], {
+    interruptAfterMs: 3000,
+    timeoutMs: 30_000,
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /SIGINT: stopping/);
   const summary = /produce: ([\d,]+) samples in ([\d,]+) records .* stopped by signal\n/.exec(r.stderr);

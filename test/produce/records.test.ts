@@ -9,7 +9,11 @@ import { RecordSource, SAMPLE_FORMATS, type SampleFormat, type SampleRecord } fr
 const T0 = Date.UTC(2026, 0, 1);
 
 /** Draws `samples` samples in chunks of at most `maxRecords` records. */
-function drain(format: SampleFormat, samples: number, opts: { series: number; points?: number; maxRecords?: number; partitions?: number[] }) {
+function drain(
+  format: SampleFormat,
+  samples: number,
+  opts: { series: number; points?: number; maxRecords?: number; partitions?: number[] },
+) {
   const gen = new TelemetryGenerator({ series: opts.series, seed: 4, startTs: T0 });
   const source = new RecordSource(gen, format, opts.maxRecords ?? 64, opts.points ?? 1, opts.partitions);
   const records: SampleRecord[] = [];
@@ -87,7 +91,10 @@ test('compact-multi: K points per record; a short remainder is spread evenly ove
   for (let i = 0; i < 10; i++) assert.equal(gen.drawnOf(i), i < 7 ? 10 : 9);
   // Fewer samples left than series: one point each for the first few.
   const few = drain('compact-multi', 3, { series: 10, points: 4 });
-  assert.deepEqual(few.records.map((r) => r.key.toString()), few.gen.ids.slice(0, 3));
+  assert.deepEqual(
+    few.records.map((r) => r.key.toString()),
+    few.gen.ids.slice(0, 3),
+  );
 });
 
 test('records carry the series partition when given one', () => {

@@ -28,9 +28,20 @@ test('sigmawatch relay delivers, serves /metrics and /readyz, and exits 0 on SIG
   const am = await startAlertmanager(t, amConfig(null));
   const names = freshNames('relay-cli');
   const port = await freePort();
-  const sets = { 'kafka.topics.alerts': names.alerts, 'kafka.partitions': 2, 'relay.alertmanagers': am.url, 'relay.group_id': names.group, 'relay.resend_interval': '1s', 'relay.http_port': port, 'log.level': 'info' };
+  const sets = {
+    'kafka.topics.alerts': names.alerts,
+    'kafka.partitions': 2,
+    'relay.alertmanagers': am.url,
+    'relay.group_id': names.group,
+    'relay.resend_interval': '1s',
+    'relay.http_port': port,
+    'log.level': 'info',
+  };
   const args = ['--enable-source-maps', CLI, 'relay', ...Object.entries(sets).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, KAFKA_BROKERS: requireBrokers().join(',') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, KAFKA_BROKERS: requireBrokers().join(',') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   t.after(() => void child.kill('SIGKILL'));
   const logs: string[] = [];
@@ -41,7 +52,11 @@ test('sigmawatch relay delivers, serves /metrics and /readyz, and exits 0 on SIG
   await waitUntil(() => logged('relay started'), 60_000, 'the relay to start').catch((e: Error) => {
     throw new Error(`${e.message}; output:\n${logs.join('\n')}`);
   });
-  await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, 30_000, '/readyz to say ready');
+  await waitUntil(
+    async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
+    30_000,
+    '/readyz to say ready',
+  );
   const e = alertEvent({ rule: 'latency', labels: { instance: 'a' } });
   await produceEvents(names.alerts, [e]);
   await am.waitForAlerts((as) => as.some((a) => a.labels.instance === 'a'), 20_000, 'the alert in Alertmanager');

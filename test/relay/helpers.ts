@@ -19,7 +19,11 @@ export async function produceEvents(topic: string, events: readonly AlertEvent[]
   const producer = kafkaClient('sigmawatch-test-alerts').producer();
   await withTimeout(producer.connect(), 15_000, 'connecting the alert producer');
   try {
-    const messages = events.map((e) => ({ key: e.series, value: encodeAlert(e, 'json'), ...(timestamp === undefined ? {} : { timestamp: String(timestamp) }) }));
+    const messages = events.map((e) => ({
+      key: e.series,
+      value: encodeAlert(e, 'json'),
+      ...(timestamp === undefined ? {} : { timestamp: String(timestamp) }),
+    }));
     await withTimeout(producer.send({ topic, acks: -1, messages }), 30_000, 'producing alert events');
   } finally {
     await producer.disconnect();
@@ -29,14 +33,24 @@ export async function produceEvents(topic: string, events: readonly AlertEvent[]
 /** Alertmanager configuration: group by alertname, short waits, the webhook as the receiver (or none). */
 export function amConfig(webhook: string | null, extra: Record<string, unknown> = {}): object {
   return {
-    route: { receiver: webhook === null ? 'none' : 'hook', group_by: ['alertname'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h' },
+    route: {
+      receiver: webhook === null ? 'none' : 'hook',
+      group_by: ['alertname'],
+      group_wait: '1s',
+      group_interval: '1s',
+      repeat_interval: '1h',
+    },
     receivers: [webhook === null ? { name: 'none' } : { name: 'hook', webhook_configs: [{ url: webhook, send_resolved: true }] }],
     ...extra,
   };
 }
 
 /** Fresh topics and group, the relay pointed at `alertmanagers`, re-sending every second. */
-export function relayConfig(prefix: string, alertmanagers: readonly string[], extra: Record<string, unknown> = {}): { config: Config; names: TestTopics } {
+export function relayConfig(
+  prefix: string,
+  alertmanagers: readonly string[],
+  extra: Record<string, unknown> = {},
+): { config: Config; names: TestTopics } {
   const names = freshNames(prefix);
   const config = testConfig(names, 3, {
     'relay.alertmanagers': [...alertmanagers],

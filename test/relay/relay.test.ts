@@ -46,7 +46,10 @@ test('history is folded in silently and its state sent once; later events are se
 
 test('an empty partition is rebuilt at once; a new assignment starts every partition from nothing', () => {
   const relay = idleRelay();
-  relay.assign([{ partition: 0, low: 5n, high: 5n }, { partition: 1, low: 0n, high: 1n }]);
+  relay.assign([
+    { partition: 0, low: 5n, high: 5n },
+    { partition: 1, low: 0n, high: 1n },
+  ]);
   assert.deepEqual(relay.ready().detail, { assigned: true, partitions: 2, rebuilding: [1] });
   relay.fold(1, [record(0, alertEvent({ rule: 'r' }))]);
   assert.equal(relay.ready().ok, true);
@@ -71,7 +74,11 @@ test('records that are not alert events are skipped and counted', async () => {
   const relay = new Relay({ relay: config.relay, metrics, logger: createLogger({ level: 'silent' }) });
   relay.assign([{ partition: 0, low: 0n, high: 3n }]);
   const bad = { ...alertEvent({ rule: 'r' }), startsAt: Number.NaN };
-  relay.fold(0, [record(0, Buffer.from('not an alert')), record(1, Buffer.from(JSON.stringify(bad))), record(2, alertEvent({ rule: 'r' }))]);
+  relay.fold(0, [
+    record(0, Buffer.from('not an alert')),
+    record(1, Buffer.from(JSON.stringify(bad))),
+    record(2, alertEvent({ rule: 'r' })),
+  ]);
   assert.equal(await metricValue(metrics.badEvents), 2);
   assert.equal(await metricValue(metrics.events, { status: 'firing' }), 1);
   assert.equal(relay.ready().ok, true);

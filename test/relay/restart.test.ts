@@ -11,7 +11,11 @@ import { committedOffsets, ensureTopic, waitUntil } from '../support/worker.js';
 import { alertEvent, amConfig, metricValue, produceEvents, relayConfig, resolution, startRelay } from './helpers.js';
 
 const MIN = 60_000;
-const instances = (alerts: ReadonlyArray<{ labels: Record<string, string> }>): string => alerts.map((a) => a.labels.instance ?? '?').sort().join();
+const instances = (alerts: ReadonlyArray<{ labels: Record<string, string> }>): string =>
+  alerts
+    .map((a) => a.labels.instance ?? '?')
+    .sort()
+    .join();
 
 test('an Alertmanager restart loses nothing: the relay keeps retrying, drops the oldest beyond its queue, and re-sends', async (t) => {
   const am = await startAlertmanager(t, amConfig(null));
@@ -69,7 +73,8 @@ test('a restarted relay rebuilds its alerts from the topic: it forgets no firing
   const back = await am.waitForAlerts((as) => instances(as) === 'a,e', 20_000, 'a and e in Alertmanager, d not');
   assert.ok(back.every((x) => x.status.state === 'active' && Date.parse(x.endsAt) > Date.now()));
   await hook.waitFor((n) => n.some((x) => x.alerts.some((y) => y.labels.instance === 'e')), 30_000, 'e notified');
-  const resolvedAt = (n: Notification[], i: string) => n.some((x) => x.alerts.some((y) => y.labels.instance === i && y.status === 'resolved'));
+  const resolvedAt = (n: Notification[], i: string) =>
+    n.some((x) => x.alerts.some((y) => y.labels.instance === i && y.status === 'resolved'));
   assert.ok(!resolvedAt(hook.notifications, 'a'), 'a was never resolved');
   assert.ok(!hook.notifications.some((x) => x.alerts.some((y) => y.labels.instance === 'b')), 'b, resolved long before, was never sent');
   // The relay commits no offsets: every start rebuilds from the beginning of the topic.
@@ -92,6 +97,14 @@ test('relays of one group split the partitions; each assignment (rebalance inclu
     `the two relays to split the 12 alerts (now ${held().join(' + ')})`,
   );
   await first.stop();
-  await waitUntil(() => second.ready().ok && second.relay.held().firing === 12, 30_000, `the second relay to take over all 12 (holds ${second.relay.held().firing})`);
-  await am.waitForAlerts((as) => as.length === 12 && as.every((a) => a.status.state === 'active'), 20_000, 'the 12 alerts active throughout');
+  await waitUntil(
+    () => second.ready().ok && second.relay.held().firing === 12,
+    30_000,
+    `the second relay to take over all 12 (holds ${second.relay.held().firing})`,
+  );
+  await am.waitForAlerts(
+    (as) => as.length === 12 && as.every((a) => a.status.state === 'active'),
+    20_000,
+    'the 12 alerts active throughout',
+  );
 });

@@ -13,7 +13,12 @@ const options = { generatorUrl: '', resolvedRetentionMs: 15 * MIN, firingTimeout
 const T0 = 1_700_000_000_000;
 
 test('labels: the series and rule labels, __name__, severity and alertname (which win over a series label)', () => {
-  const e = alertEvent({ rule: 'latency', severity: 'critical', labels: { job: 'api', severity: 'low', alertname: 'x' }, name: 'http_latency' });
+  const e = alertEvent({
+    rule: 'latency',
+    severity: 'critical',
+    labels: { job: 'api', severity: 'low', alertname: 'x' },
+    name: 'http_latency',
+  });
   assert.deepEqual(alertLabels(e), { job: 'api', severity: 'critical', alertname: 'latency', __name__: 'http_latency' });
 });
 
@@ -50,12 +55,24 @@ test('an escalation resolves the old label set and fires the new one (one episod
   s.apply(warn, T0);
   const crit = { ...warn, severity: 'critical', ts: T0 + MIN, reason: 'severity_changed' as const };
   const changed = s.apply(crit, T0 + MIN);
-  assert.deepEqual(changed.map((a) => [a.labels.severity, a.endsAt]), [['warning', T0 + MIN], ['critical', undefined]]);
+  assert.deepEqual(
+    changed.map((a) => [a.labels.severity, a.endsAt]),
+    [
+      ['warning', T0 + MIN],
+      ['critical', undefined],
+    ],
+  );
   assert.deepEqual([s.firingCount, s.resolvedCount], [1, 1]);
   // Back down to warning: the warning label set fires again and its retained resolution goes.
   s.apply({ ...warn, ts: T0 + 2 * MIN }, T0 + 2 * MIN);
   const snap = s.snapshot();
-  assert.deepEqual(snap.map((a) => [a.labels.severity, a.endsAt === undefined ? 'firing' : 'resolved']), [['critical', 'resolved'], ['warning', 'firing']]);
+  assert.deepEqual(
+    snap.map((a) => [a.labels.severity, a.endsAt === undefined ? 'firing' : 'resolved']),
+    [
+      ['critical', 'resolved'],
+      ['warning', 'firing'],
+    ],
+  );
 });
 
 test('a new episode with the same labels supersedes an older one still firing (its worker lost its state)', () => {
@@ -66,7 +83,11 @@ test('a new episode with the same labels supersedes an older one still firing (i
   s.apply(fresh, T0 + 10 * MIN);
   assert.equal(s.firingCount, 1);
   s.apply(resolution(fresh, T0 + 11 * MIN), T0 + 11 * MIN);
-  assert.deepEqual(s.snapshot().map((a) => a.endsAt), [T0 + 11 * MIN], 'only the resolution is left: nothing re-fires the label set');
+  assert.deepEqual(
+    s.snapshot().map((a) => a.endsAt),
+    [T0 + 11 * MIN],
+    'only the resolution is left: nothing re-fires the label set',
+  );
 });
 
 test('a late resolution of an older episode does not resolve the episode firing now', () => {
@@ -75,7 +96,10 @@ test('a late resolution of an older episode does not resolve the episode firing 
   const fresh = alertEvent({ rule: 'r', labels: { job: 'a' }, startsAt: T0 + 10 * MIN });
   s.apply(fresh, T0 + 10 * MIN);
   assert.deepEqual(s.apply(resolution(old, T0 + 11 * MIN), T0 + 11 * MIN), []);
-  assert.deepEqual(s.snapshot().map((a) => a.endsAt), [undefined]);
+  assert.deepEqual(
+    s.snapshot().map((a) => a.endsAt),
+    [undefined],
+  );
 });
 
 test('firing_timeout drops a firing alert that had no event for that long; 0 keeps it forever', () => {
@@ -115,10 +139,22 @@ test('the bounded queue drops the oldest and says how many; a retried batch goes
 });
 
 test('backoff doubles from 250 ms up to the cap, with jitter in its upper half', () => {
-  assert.equal(backoffMs(1, 30_000, () => 0), 125);
-  assert.equal(backoffMs(1, 30_000, () => 1), 250);
-  assert.equal(backoffMs(3, 30_000, () => 1), 1000);
-  assert.equal(backoffMs(40, 30_000, () => 1), 30_000);
+  assert.equal(
+    backoffMs(1, 30_000, () => 0),
+    125,
+  );
+  assert.equal(
+    backoffMs(1, 30_000, () => 1),
+    250,
+  );
+  assert.equal(
+    backoffMs(3, 30_000, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffMs(40, 30_000, () => 1),
+    30_000,
+  );
 });
 
 test('the endpoint of an Alertmanager base URL, with or without a path prefix', () => {

@@ -20,7 +20,9 @@ async function testRules(args: string[]): Promise<CliResult> {
   if (registered) return runCli(['test-rules', ...args]);
   const script = `const { testRulesCommand } = await import(${JSON.stringify(COMMAND)}); process.exitCode = await testRulesCommand(process.argv.slice(1));`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script, '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script, '--', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -30,7 +32,10 @@ async function testRules(args: string[]): Promise<CliResult> {
   });
 }
 
-const examples = readdirSync(EXAMPLES).filter((n) => n.endsWith('.test.yaml')).sort().map((n) => join(EXAMPLES, n));
+const examples = readdirSync(EXAMPLES)
+  .filter((n) => n.endsWith('.test.yaml'))
+  .sort()
+  .map((n) => join(EXAMPLES, n));
 
 test('every shipped example passes: sigmawatch test-rules config/examples/*.test.yaml', async () => {
   assert.ok(examples.length >= 5, `examples: ${examples.join(', ')}`);
@@ -65,19 +70,22 @@ tests:
 `);
   const r = await testRules([file]);
   assert.equal(r.code, 1, r.stderr);
-  assert.equal(r.stdout, [
-    file,
-    '  ok      right',
-    '  FAILED  wrong',
-    '    step 10 (10m): expected 1 alert, got 1 alert',
-    '      - expected   {status: firing, severity: page}',
-    '        got        {status: firing, reason: fired, severity: warning, rule: latency, series: m, labels: {}, value: 110, starts_at_step: 10}  # z 10',
-    '                   severity: expected page, got warning',
-    '    step 11 (11m, not listed in alert_rule_test): expected no alerts, got 1 alert',
-    '      + unexpected {status: resolved, reason: resolved, severity: warning, rule: latency, series: m, labels: {}, value: 100, starts_at_step: 10}  # z -0.3534',
-    '1 passed, 1 failed',
-    '',
-  ].join('\n'));
+  assert.equal(
+    r.stdout,
+    [
+      file,
+      '  ok      right',
+      '  FAILED  wrong',
+      '    step 10 (10m): expected 1 alert, got 1 alert',
+      '      - expected   {status: firing, severity: page}',
+      '        got        {status: firing, reason: fired, severity: warning, rule: latency, series: m, labels: {}, value: 110, starts_at_step: 10}  # z 10',
+      '                   severity: expected page, got warning',
+      '    step 11 (11m, not listed in alert_rule_test): expected no alerts, got 1 alert',
+      '      + unexpected {status: resolved, reason: resolved, severity: warning, rule: latency, series: m, labels: {}, value: 100, starts_at_step: 10}  # z -0.3534',
+      '1 passed, 1 failed',
+      '',
+    ].join('\n'),
+  );
 });
 
 test('-v prints every event, pasteable as expectations', async () => {
@@ -89,19 +97,25 @@ tests:
 `);
   const r = await testRules(['-v', file]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^ {4}step 10 \(10m\):\n {6}\{status: firing, reason: fired, severity: warning, rule: latency, series: 'm\{a="1"\}', labels: \{a: '1'\}, annotations: \{summary: '110'\}, value: 110, starts_at_step: 10\} {2}# z 10$/m);
+  assert.match(
+    r.stdout,
+    /^ {4}step 10 \(10m\):\n {6}\{status: firing, reason: fired, severity: warning, rule: latency, series: 'm\{a="1"\}', labels: \{a: '1'\}, annotations: \{summary: '110'\}, value: 110, starts_at_step: 10\} {2}# z 10$/m,
+  );
 });
 
 test('an invalid test file: its problems on stderr, exit 2, and the other files still run', async () => {
   const bad = writeFile('rules: [{name: a, window: 1}]\ntests: [{input_series: [{series: m, values: "1+2"}]}]\n');
   const r = await testRules([bad, examples[0]!]);
   assert.equal(r.code, 2);
-  assert.equal(r.stderr, [
-    `sigmawatch test-rules: invalid test file ${bad}:`,
-    `${bad}:1:27: rules[0].window must be an integer from 2 to 65535, got 1 (number)`,
-    `${bad}:2:45: tests[0].input_series[0].values: "1+2" at position 0: an increment needs a count: write 1+2xN for N more samples`,
-    '',
-  ].join('\n'));
+  assert.equal(
+    r.stderr,
+    [
+      `sigmawatch test-rules: invalid test file ${bad}:`,
+      `${bad}:1:27: rules[0].window must be an integer from 2 to 65535, got 1 (number)`,
+      `${bad}:2:45: tests[0].input_series[0].values: "1+2" at position 0: an increment needs a count: write 1+2xN for N more samples`,
+      '',
+    ].join('\n'),
+  );
   assert.match(r.stdout, / passed, 0 failed, 1 invalid file\n$/);
   assert.match(r.stdout, /^ {2}ok /m, 'the valid file ran');
 });

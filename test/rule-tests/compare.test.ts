@@ -7,8 +7,23 @@ const MIN = 60_000;
 
 function event(over: Partial<AlertEvent>): AlertEvent {
   return {
-    id: '0', status: 'firing', rule: 'r', severity: 'warning', series: 'm{a="1"}', name: 'm', labels: { a: '1' },
-    ts: 10 * MIN, value: 5, mean: 1, std: 1, z: 4, window: 10, startsAt: 10 * MIN, annotations: {}, reason: 'fired', ...over,
+    id: '0',
+    status: 'firing',
+    rule: 'r',
+    severity: 'warning',
+    series: 'm{a="1"}',
+    name: 'm',
+    labels: { a: '1' },
+    ts: 10 * MIN,
+    value: 5,
+    mean: 1,
+    std: 1,
+    z: 4,
+    window: 10,
+    startsAt: 10 * MIN,
+    annotations: {},
+    reason: 'fired',
+    ...over,
   };
 }
 
@@ -17,9 +32,15 @@ test('only the fields given are checked; labels and annotations as whole maps', 
   assert.deepEqual(differences({}, e, MIN), []);
   assert.deepEqual(differences({ status: 'firing', reason: 'fired', rule: 'r', name: 'm', value: 5, startsAtStep: 10 }, e, MIN), []);
   assert.deepEqual(differences({ labels: { a: '1' } }, e, MIN), [{ field: 'labels', expected: { a: '1' }, got: { a: '1', team: 'web' } }]);
-  assert.deepEqual(differences({ labels: { a: '1', team: 'db' } }, e, MIN).map((d) => d.field), ['labels']);
+  assert.deepEqual(
+    differences({ labels: { a: '1', team: 'db' } }, e, MIN).map((d) => d.field),
+    ['labels'],
+  );
   assert.deepEqual(differences({ labels: { a: '1', team: 'web' }, annotations: { summary: 's' } }, e, MIN), []);
-  assert.deepEqual(differences({ annotations: {} }, e, MIN).map((d) => d.field), ['annotations']);
+  assert.deepEqual(
+    differences({ annotations: {} }, e, MIN).map((d) => d.field),
+    ['annotations'],
+  );
   assert.deepEqual(differences({ startsAtStep: 9, severity: 'critical' }, e, MIN), [
     { field: 'severity', expected: 'critical', got: 'warning' },
     { field: 'starts_at_step', expected: 9, got: 10 },

@@ -54,7 +54,13 @@ ${SPIKE}
 `);
   assert.deepEqual(formatFailures(r!), []);
   assert.equal(r!.passed, true);
-  assert.deepEqual(r!.events.map((s) => [s.step, s.events.map((e) => e.status)]), [[10, ['firing']], [11, ['resolved']]]);
+  assert.deepEqual(
+    r!.events.map((s) => [s.step, s.events.map((e) => e.status)]),
+    [
+      [10, ['firing']],
+      [11, ['resolved']],
+    ],
+  );
   assert.equal(r!.events[0]!.events[0]!.ts, 10 * 60_000, 'step i is at i × interval');
 });
 
@@ -150,7 +156,11 @@ tests:
   assert.deepEqual(formatFailures(run(text('3m'))[0]!), [], 'last sample at step 10: idle 4m > 3m at step 14');
   const [never] = run(text('0'));
   assert.equal(never!.passed, false);
-  assert.deepEqual(never!.events.map((s) => s.step), [10], 'idle_timeout 0: never evicted');
+  assert.deepEqual(
+    never!.events.map((s) => s.step),
+    [10],
+    'idle_timeout 0: never evicted',
+  );
 });
 
 test('interval scales sample time: for and repeat durations count in it', () => {
@@ -165,6 +175,10 @@ tests:
   // 30 s steps: pending at step 10, fired at 12 (1m later), repeated 1m = 2 steps after each send.
   assert.deepEqual(
     r!.events.map((s) => [s.step, s.events[0]!.reason, s.events[0]!.startsAt / 30_000]),
-    [[12, 'fired', 10], [14, 'repeat', 10], [16, 'resolved', 10]],
+    [
+      [12, 'fired', 10],
+      [14, 'repeat', 10],
+      [16, 'resolved', 10],
+    ],
   );
 });

@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import { load as loadConfig } from '../config/helpers.js';
 import { errorLines, load, writeFile } from './helpers.js';
 
-const RULE = 'rules: [{name: latency, window: 10, memory: 0, keep_firing_for: 0, likelihood: false, seasonality: false, min_samples: 6, z: 4}]';
+const RULE =
+  'rules: [{name: latency, window: 10, memory: 0, keep_firing_for: 0, likelihood: false, seasonality: false, min_samples: 6, z: 4}]';
 
 test('a test file: inline rules with the config defaults, steps, canonical series, expectations sorted by step', () => {
   const f = load(`${RULE}
@@ -47,7 +48,13 @@ test('rule_files: configuration files relative to the test file, loaded as run -
   writeFile('kafka: {group_id: g}\nrules:\n  - {name: a, match: {name: x}, window: 20}\n', 'first.yaml');
   writeFile('rules:\n  - {name: b, z: 5}\n', 'second.yaml');
   const f = load('rule_files: [first.yaml, ./second.yaml]\ntests: [{input_series: [{series: m, values: "1"}]}]\n');
-  assert.deepEqual(f.rules.map((r) => [r.name, r.window, r.tiers[0]!.z]), [['a', 20, 6], ['b', 120, 5]]);
+  assert.deepEqual(
+    f.rules.map((r) => [r.name, r.window, r.tiers[0]!.z]),
+    [
+      ['a', 20, 6],
+      ['b', 120, 5],
+    ],
+  );
 });
 
 test('a rule_files configuration is read without the environment', () => {
@@ -62,10 +69,13 @@ test('a rule_files configuration is read without the environment', () => {
 });
 
 test('mistakes in rules read exactly like configuration errors', () => {
-  assert.deepEqual(errorLines('rules:\n  - name: a\n    window: 1.5\n    windw: 3\ntests: [{input_series: [{series: m, values: "1"}]}]\n'), [
-    'FILE:3:13: rules[0].window must be an integer from 2 to 65535, got 1.5 (number)',
-    'FILE:4:5: rules[0].windw is not a known key (did you mean window?); allowed: name, match, window, short_window, min_samples, memory, likelihood, seasonality, z, severity, severities, direction, std_floor, multi_window, baseline, for, keep_firing_for, rearm, repeat, labels, annotations',
-  ]);
+  assert.deepEqual(
+    errorLines('rules:\n  - name: a\n    window: 1.5\n    windw: 3\ntests: [{input_series: [{series: m, values: "1"}]}]\n'),
+    [
+      'FILE:3:13: rules[0].window must be an integer from 2 to 65535, got 1.5 (number)',
+      'FILE:4:5: rules[0].windw is not a known key (did you mean window?); allowed: name, match, window, short_window, min_samples, memory, likelihood, seasonality, z, severity, severities, direction, std_floor, multi_window, baseline, for, keep_firing_for, rearm, repeat, labels, annotations',
+    ],
+  );
   assert.deepEqual(errorLines('rules: [{name: a}, {name: a}]\ntests: [{input_series: [{series: m, values: "1"}]}]\n'), [
     'FILE:1:27: rules[1].name "a" is already used by rules[0]; rule names must be unique',
   ]);
@@ -126,7 +136,9 @@ tests:
 
 test('rules: inline or from files, exactly one; rule files must exist, hold rules, be valid, and not repeat names', () => {
   const tests = 'tests: [{input_series: [{series: m, values: "1"}]}]';
-  assert.deepEqual(errorLines(tests), ['FILE:1:1: the file needs rules (a list of rules, as in a configuration) or rule_files (configuration files holding them)']);
+  assert.deepEqual(errorLines(tests), [
+    'FILE:1:1: the file needs rules (a list of rules, as in a configuration) or rule_files (configuration files holding them)',
+  ]);
   assert.deepEqual(errorLines(`${RULE}\nrule_files: [x.yaml]\n${tests}`), [
     'FILE:2:1: rule_files cannot be given with rules: give the rules inline or in files, not both',
   ]);
@@ -136,7 +148,10 @@ test('rules: inline or from files, exactly one; rule files must exist, hold rule
   const lines = errorLines(`rule_files: [missing.yaml, ${noRules}, ${bad}, ${a}, ${a}]\n${tests}`);
   assert.equal(lines.length, 5, lines.join('\n'));
   assert.match(lines[0]!, /^FILE:1:14: rule_files\[0\] cannot read ".*missing\.yaml": no such file$/);
-  assert.match(lines[1]!, /^FILE:1:28: rule_files\[1\] names ".*norules\.yaml", which has no rules: section \(it would test the default rule\)$/);
+  assert.match(
+    lines[1]!,
+    /^FILE:1:28: rule_files\[1\] names ".*norules\.yaml", which has no rules: section \(it would test the default rule\)$/,
+  );
   assert.match(lines[2]!, /^FILE:1:42: rule_files\[2\] names ".*bad\.yaml", an invalid configuration:$/);
   assert.match(lines[3]!, /bad\.yaml:3:13: rules\[0\]\.window must be an integer from 2 to 65535, got 1 \(number\)$/);
   assert.match(lines[4]!, /^FILE:1:60: rule_files\[4\] defines rule "a", already defined by rule_files\[3\]; rule names must be unique$/);

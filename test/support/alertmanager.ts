@@ -74,13 +74,23 @@ export class Alertmanager {
   private exited: Promise<void> = Promise.resolve();
   private readonly log: string[] = [];
 
-  constructor(readonly binary: string, readonly port: number, readonly dir: string) {
+  constructor(
+    readonly binary: string,
+    readonly port: number,
+    readonly dir: string,
+  ) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
   /** Starts it and waits for `/-/ready`; throws with its log if it exits or is not ready in time. */
   async start(timeoutMs = 30_000): Promise<void> {
-    const args = [`--config.file=${join(this.dir, 'alertmanager.yml')}`, `--storage.path=${join(this.dir, 'data')}`, `--web.listen-address=127.0.0.1:${this.port}`, '--cluster.listen-address=', '--log.level=info'];
+    const args = [
+      `--config.file=${join(this.dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(this.dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${this.port}`,
+      '--cluster.listen-address=',
+      '--log.level=info',
+    ];
     const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let gone = false;
@@ -125,7 +135,10 @@ export class Alertmanager {
   async waitForAlerts(pred: (alerts: AmAlertStatus[]) => boolean, timeoutMs: number, what: string): Promise<AmAlertStatus[]> {
     let last: AmAlertStatus[] = [];
     await waitUntil(async () => pred((last = await this.alerts().catch(() => last))), timeoutMs, what).catch((e: Error) => {
-      throw new Error(`${e.message}; Alertmanager holds ${JSON.stringify(last.map((a) => ({ labels: a.labels, state: a.status.state })))}`, { cause: e });
+      throw new Error(
+        `${e.message}; Alertmanager holds ${JSON.stringify(last.map((a) => ({ labels: a.labels, state: a.status.state })))}`,
+        { cause: e },
+      );
     });
     return last;
   }
@@ -140,7 +153,11 @@ export class Alertmanager {
       createdBy: 'sigmawatch tests',
       comment,
     };
-    const response = await fetch(`${this.url}/api/v2/silences`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${this.url}/api/v2/silences`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!response.ok) throw new Error(`POST /api/v2/silences: HTTP ${response.status} ${await response.text()}`);
     return ((await response.json()) as { silenceID: string }).silenceID;
   }
@@ -177,7 +194,13 @@ export interface Notification {
   status: 'firing' | 'resolved';
   groupLabels: Record<string, string>;
   commonLabels: Record<string, string>;
-  alerts: Array<{ status: 'firing' | 'resolved'; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string }>;
+  alerts: Array<{
+    status: 'firing' | 'resolved';
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt: string;
+    endsAt: string;
+  }>;
 }
 
 export interface Webhook {
@@ -211,12 +234,18 @@ export async function startWebhook(t: TestContext): Promise<Webhook> {
 
 /** Status, group and alerts (status, alertname, series labels) of each notification: enough to see what went wrong. */
 export function describeNotifications(notifications: readonly Notification[]): string {
-  return JSON.stringify(notifications.map((n) => ({ status: n.status, group: n.groupLabels, alerts: n.alerts.map((a) => [a.status, a.labels]) })));
+  return JSON.stringify(
+    notifications.map((n) => ({ status: n.status, group: n.groupLabels, alerts: n.alerts.map((a) => [a.status, a.labels]) })),
+  );
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let body = '';
-    req.setEncoding('utf8').on('data', (d: string) => (body += d)).once('end', () => resolve(body)).once('error', reject);
+    req
+      .setEncoding('utf8')
+      .on('data', (d: string) => (body += d))
+      .once('end', () => resolve(body))
+      .once('error', reject);
   });
 }

@@ -84,7 +84,10 @@ export class TopicReader<T> {
   readonly items: T[] = [];
   private consumer: Consumer | undefined;
 
-  constructor(private readonly topic: string, private readonly decode: (m: { key: Buffer | null; value: Buffer | null; headers: Record<string, unknown> }) => T) {}
+  constructor(
+    private readonly topic: string,
+    private readonly decode: (m: { key: Buffer | null; value: Buffer | null; headers: Record<string, unknown> }) => T,
+  ) {}
 
   async start(): Promise<this> {
     this.consumer = kafkaClient('sigmawatch-test-reader').consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
@@ -92,7 +95,9 @@ export class TopicReader<T> {
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ message }) => {
-        this.items.push(this.decode({ key: message.key, value: message.value, headers: (message.headers ?? {}) as Record<string, unknown> }));
+        this.items.push(
+          this.decode({ key: message.key, value: message.value, headers: (message.headers ?? {}) as Record<string, unknown> }),
+        );
       },
     });
     return this;
@@ -142,7 +147,10 @@ export class WorkerProcess {
   constructor(overrides: Record<string, unknown>) {
     const args = ['--enable-source-maps', CLI, 'run'];
     for (const [k, v] of Object.entries({ ...overrides, 'log.level': 'info' })) args.push('--set', `${k}=${v}`);
-    this.child = spawn(process.execPath, args, { env: { ...process.env, KAFKA_BROKERS: requireBrokers().join(',') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, args, {
+      env: { ...process.env, KAFKA_BROKERS: requireBrokers().join(',') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.logs.push(JSON.parse(line) as Record<string, unknown>);

@@ -14,7 +14,15 @@ const SYNTHETIC = fileURLToPath(new URL('../../../../bench/data/synthetic/', imp
 
 /** The default rule with `override` ({key: value} in YAML flow form) on top. */
 async function run(override: string): Promise<QualityReport> {
-  const set = override === '' ? {} : Object.fromEntries(override.split(',').map((kv) => kv.split(':').map((s) => s.trim())).map(([k, v]) => [`rules[0].${k}`, v === 'false' ? false : Number(v)]));
+  const set =
+    override === ''
+      ? {}
+      : Object.fromEntries(
+          override
+            .split(',')
+            .map((kv) => kv.split(':').map((s) => s.trim()))
+            .map(([k, v]) => [`rules[0].${k}`, v === 'false' ? false : Number(v)]),
+        );
   const config = loadConfig({ env: {}, overrides: set });
   return runQuality({ dataDir: SYNTHETIC, config, configLabel: override || 'defaults' });
 }
@@ -54,5 +62,8 @@ test('hysteresis: keep_firing_for 100 samples turns a flapping episode into one 
 test('long memory: mostly-zero counts alert less against thousands of samples than against a 120-sample window', async () => {
   const off = await run('memory: 0');
   const bursty = (r: QualityReport) => file(r, 'bursty_counts').alertsOutside;
-  assert.ok(bursty(off) > bursty(defaults), `bursty counts: ${bursty(off)} false alarms with the window, ${bursty(defaults)} with long memory`);
+  assert.ok(
+    bursty(off) > bursty(defaults),
+    `bursty counts: ${bursty(off)} false alarms with the window, ${bursty(defaults)} with long memory`,
+  );
 });

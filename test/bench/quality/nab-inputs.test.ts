@@ -18,7 +18,11 @@ test('NAB timestamps are UTC; label microseconds are floored to the millisecond'
 });
 
 test('CSV: CRLF or LF, blank lines skipped, columns by header name', () => {
-  const cols = readCsvColumns('value, timestamp\r\n1.5,2014-04-10 07:15:00\r\n\r\n2,2014-04-10 07:20:00\r\n', ['timestamp', 'value'], 'mem');
+  const cols = readCsvColumns(
+    'value, timestamp\r\n1.5,2014-04-10 07:15:00\r\n\r\n2,2014-04-10 07:20:00\r\n',
+    ['timestamp', 'value'],
+    'mem',
+  );
   assert.deepEqual(cols, { timestamp: ['2014-04-10 07:15:00', '2014-04-10 07:20:00'], value: ['1.5', '2'] });
   assert.throws(() => readCsvColumns('time,value\n', ['timestamp', 'value'], 'mem.csv'), /mem\.csv: header .* lacks/);
 });
@@ -37,5 +41,8 @@ test('a detection timestamp marks every row with that timestamp; unknown ones ar
 
 test('a window edge that is not a row timestamp is an error, as in the reference', () => {
   const ts = Float64Array.from({ length: 10 }, (_, i) => i * 300_000);
-  assert.throws(() => buildNabFile('x.csv', ts, new Float64Array(10), [{ startMs: 1, endMs: 900_000 }]), /x\.csv: window .* is not a timestamp of the file/);
+  assert.throws(
+    () => buildNabFile('x.csv', ts, new Float64Array(10), [{ startMs: 1, endMs: 900_000 }]),
+    /x\.csv: window .* is not a timestamp of the file/,
+  );
 });

@@ -50,7 +50,14 @@ test('defaults: each spike is caught at its row (the centre of its window), the 
   assert.equal(spikes.windows, 3);
   assert.equal(spikes.windowsCaught, 3);
   // Windows are ±67 rows around each spike: the alert comes 67 rows (335 minutes) after the window opens.
-  assert.deepEqual(spikes.delays.map((d) => [d.rows, d.minutes]), [[67, 335], [67, 335], [67, 335]]);
+  assert.deepEqual(
+    spikes.delays.map((d) => [d.rows, d.minutes]),
+    [
+      [67, 335],
+      [67, 335],
+      [67, 335],
+    ],
+  );
   assert.equal(spikes.alertsOutside, 0);
   assert.equal(r.files.find((f) => f.file === 'withAnomaly/level_shift.csv')!.windowsCaught, 1);
   assert.equal(r.total.windows, 4);
@@ -71,11 +78,15 @@ test('z: 1000 without the likelihood catches nothing: NAB 0 in every profile (= 
   assert.equal(r.total.alertsOutside, 0);
   assert.equal(r.total.outsidePerSeriesDay, 0);
   assert.equal(r.total.medianDelayRows, null);
-  for (const p of ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const) assert.ok(Math.abs(r.total.nab[p]!) < 1e-9, `${p}: ${r.total.nab[p]}`);
+  for (const p of ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const)
+    assert.ok(Math.abs(r.total.nab[p]!) < 1e-9, `${p}: ${r.total.nab[p]}`);
 });
 
-test('flaps are the engine\'s: with alerts.flap_window 1h and no hysteresis each spike alert (resolved one row later) is a flap', async () => {
-  const config = loadConfig({ file: configFile('flap1h.yaml', 'alerts:\n  flap_window: 1h\nrules:\n  - name: default\n    keep_firing_for: 0\n'), env: {} });
+test("flaps are the engine's: with alerts.flap_window 1h and no hysteresis each spike alert (resolved one row later) is a flap", async () => {
+  const config = loadConfig({
+    file: configFile('flap1h.yaml', 'alerts:\n  flap_window: 1h\nrules:\n  - name: default\n    keep_firing_for: 0\n'),
+    env: {},
+  });
   const r = await runQuality({ dataDir: CORPUS, config, configLabel: 'flap1h' });
   assert.equal(r.files.find((f) => f.file === 'withAnomaly/isolated_spikes.csv')!.flaps, 3);
 });
@@ -86,8 +97,15 @@ test('the same detection path as `sigmawatch replay FILE`: the same firing event
     const ours = await feedFile(path, DEFAULTS);
     const cli = await runCli(['replay', path], { env: { SIGMAWATCH_CONFIG: '' } });
     assert.equal(cli.code, 0, cli.stderr);
-    const events = cli.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { status: string; ts: number });
-    assert.deepEqual(ours.firingMs, events.filter((e) => e.status === 'firing').map((e) => e.ts), rel);
+    const events = cli.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { status: string; ts: number });
+    assert.deepEqual(
+      ours.firingMs,
+      events.filter((e) => e.status === 'firing').map((e) => e.ts),
+      rel,
+    );
     assert.equal(ours.resolved, events.filter((e) => e.status === 'resolved').length, rel);
   }
 });
@@ -95,9 +113,16 @@ test('the same detection path as `sigmawatch replay FILE`: the same firing event
 test('the bench: --config and --data are read, quality.json and the table name the config', async () => {
   const root = join(tmp, 'root');
   const cfg = configFile('z5.yaml', 'rules:\n  - name: default\n    z: 5\n    window: 1000\n    keep_firing_for: 100\n');
-  const args = new Map([['config', cfg], ['data', CORPUS]]);
+  const args = new Map([
+    ['config', cfg],
+    ['data', CORPUS],
+  ]);
   const { markdown, report } = await runQualityBench({ root, args });
-  const json = JSON.parse(readFileSync(join(root, 'bench', 'results', 'quality.json'), 'utf8')) as { config: string; rules: { window: number }[]; total: { windows: number } };
+  const json = JSON.parse(readFileSync(join(root, 'bench', 'results', 'quality.json'), 'utf8')) as {
+    config: string;
+    rules: { window: number }[];
+    total: { windows: number };
+  };
   assert.equal(json.config, cfg);
   assert.equal(json.rules[0]!.window, 1000);
   assert.equal(json.total.windows, 4);

@@ -16,7 +16,8 @@ const DIR = fileURLToPath(new URL('../../../../bench/data/synthetic/', import.me
 
 function filesUnder(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]);
+    e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
 }
 
 test('the committed corpus is exactly what make-synthetic.ts writes', () => {
@@ -28,7 +29,11 @@ test('the committed corpus is exactly what make-synthetic.ts writes', () => {
 
 test('NAB window rule: L = floor(10 % · rows / anomalies), ±floor(L/2) around each, clipped', () => {
   assert.deepEqual(windowRows([2000], 4032), [[1799, 2201]]);
-  assert.deepEqual(windowRows([1500, 2400, 3300], 4032), [[1433, 1567], [2333, 2467], [3233, 3367]]);
+  assert.deepEqual(windowRows([1500, 2400, 3300], 4032), [
+    [1433, 1567],
+    [2333, 2467],
+    [3233, 3367],
+  ]);
   assert.deepEqual(windowRows([10], 4032), [[0, 211]]);
   assert.deepEqual(windowRows([], 4032), []);
 });
@@ -39,20 +44,37 @@ test('it loads as a NAB corpus; every window is after probation; detecting each 
   assert.ok(sizes < 2_000_000, `data files total ${sizes} bytes`);
   assert.equal(corpus.files.length, 9);
   assert.equal(corpus.windowsTotal, 11);
-  assert.deepEqual(corpus.files.filter((f) => f.windows.length === 0).map((f) => f.rel), ['noAnomaly/daily_seasonal.csv', 'noAnomaly/slow_drift.csv']);
+  assert.deepEqual(
+    corpus.files.filter((f) => f.windows.length === 0).map((f) => f.rel),
+    ['noAnomaly/daily_seasonal.csv', 'noAnomaly/slow_drift.csv'],
+  );
   for (const f of corpus.files) {
     assert.equal(f.timestamps.length, 4032, f.rel);
     assert.equal(f.scoredWindows.length, f.windows.length, `${f.rel}: no window in probation`);
-    assert.ok(f.windows.every((w) => w.startMs > (f.timestamps[f.probation] as number)), `${f.rel}: windows start after probation`);
+    assert.ok(
+      f.windows.every((w) => w.startMs > (f.timestamps[f.probation] as number)),
+      `${f.rel}: windows start after probation`,
+    );
   }
   // The anomaly is the centre row of its window.
-  const detections = new Map(corpus.files.map((f) => {
-    const rows = new Uint8Array(f.timestamps.length);
-    for (const w of f.windows) rows[f.timestamps.indexOf((w.startMs + w.endMs) / 2)] = 1;
-    return [f.rel, rows] as const;
-  }));
+  const detections = new Map(
+    corpus.files.map((f) => {
+      const rows = new Uint8Array(f.timestamps.length);
+      for (const w of f.windows) rows[f.timestamps.indexOf((w.startMs + w.endMs) / 2)] = 1;
+      return [f.rel, rows] as const;
+    }),
+  );
   const result = scoreCorpus(corpus, detections);
-  assert.deepEqual(result.groups.map((g) => [g.group, g.windowsCaught, g.windowsMissed, g.detectionsOutside]), [['noAnomaly', 0, 0, 0], ['withAnomaly', 11, 0, 0]]);
+  assert.deepEqual(
+    result.groups.map((g) => [g.group, g.windowsCaught, g.windowsMissed, g.detectionsOutside]),
+    [
+      ['noAnomaly', 0, 0, 0],
+      ['withAnomaly', 11, 0, 0],
+    ],
+  );
   for (const f of result.files) for (const c of f.caught) assert.equal(c.delayMs, (c.endMs - c.startMs) / 2, f.file);
-  assert.ok(result.profiles.standard.normalised > 80 && result.profiles.standard.normalised < 100, `${result.profiles.standard.normalised}`);
+  assert.ok(
+    result.profiles.standard.normalised > 80 && result.profiles.standard.normalised < 100,
+    `${result.profiles.standard.normalised}`,
+  );
 });
