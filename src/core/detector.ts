@@ -237,8 +237,8 @@ export class Detector {
     const sp = this.seasonal!;
     const profile = this.profile;
     const bucket = (this.bucket = sp.bucketOf(slot, ts));
-    if (!(sp.covers(slot, ts) && sp.residual.count[slot] >= rule.minSamples && sp.expected(bucket, profile))) return;
-    if (sp.residual.variance[slot] < season.explains * base[2]) {
+    if (!(sp.covers(slot, ts) && sp.residual.count(slot) >= rule.minSamples && sp.expected(bucket, profile))) return;
+    if (sp.residual.variance(slot) < season.explains * base[2]) {
       base[1] = profile[0];
       base[2] = profile[1];
       base[3] = SEASON_BASELINE;
@@ -283,9 +283,9 @@ export class Detector {
     const base = this.base;
     if (rule.memory > 0) {
       const lm = this.longMemory!;
-      base[0] = lm.count[slot];
+      base[0] = lm.count(slot);
       base[1] = lm.mean(slot);
-      base[2] = lm.variance[slot];
+      base[2] = lm.variance(slot);
     } else {
       const w = this.store.windows;
       base[0] = w.count[slot];

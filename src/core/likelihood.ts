@@ -69,11 +69,11 @@ export class AnomalyLikelihood {
    */
   step(slot: number, score: number, p: LikelihoodParams): boolean {
     const dist = this.distribution;
-    const n = dist.count[slot];
+    const n = dist.count(slot);
     const average = n === 0 ? score : this.average[slot] + p.shortAlpha * (score - this.average[slot]);
     this.average[slot] = average;
     const above = average - dist.mean(slot);
-    const unlikely = n >= p.minSamples && above > 0 && above * above > p.threshold * p.threshold * dist.variance[slot];
+    const unlikely = n >= p.minSamples && above > 0 && above * above > p.threshold * p.threshold * dist.variance(slot);
     dist.push(slot, average, p.memory);
     return unlikely;
   }

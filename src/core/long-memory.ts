@@ -15,7 +15,12 @@
 import { grow } from './slab.js';
 import type { Snapshot, SnapshotReader } from './snapshot.js';
 
-const LONG_MEMORY_SLABS = ['shift', 'offset', 'variance', 'count'] as const;
+/** Per slot, side by side in one cache line's half: [shift K, mean − K, variance, count]. */
+const STRIDE = 4;
+const SHIFT = 0;
+const OFFSET = 1;
+const VARIANCE = 2;
+const COUNT = 3;
 
 /** Re-centre the shift when (mean − K)² exceeds this many variances. */
 const DRIFT_RATIO = 16;
@@ -32,70 +37,74 @@ export function weightedPush(mean: Float64Array, variance: Float64Array, i: numb
 
 export class LongMemory {
   capacity: number;
-  /** The per-slot shift K, and the mean as an offset from it. */
-  shift: Float64Array;
-  offset: Float64Array;
-  variance: Float64Array;
-  /** Samples seen, capped at the memory (it only sets the weight of the next sample). */
-  count: Float64Array;
+  /**
+   * state[slot × 4 + field]: the shift K, the mean as an offset from it, the variance, and the
+   * samples seen (capped at the memory: it only sets the weight of the next sample). One array, so
+   * a sample touches one cache line of it, not four.
+   */
+  state: Float64Array;
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.shift = new Float64Array(capacity);
-    this.offset = new Float64Array(capacity);
-    this.variance = new Float64Array(capacity);
-    this.count = new Float64Array(capacity);
+    this.state = new Float64Array(capacity * STRIDE);
   }
 
-  static readonly bytesPerSlot = 4 * 8;
+  static readonly bytesPerSlot = STRIDE * 8;
 
   grow(capacity: number): void {
-    this.shift = grow(this.shift, capacity);
-    this.offset = grow(this.offset, capacity);
-    this.variance = grow(this.variance, capacity);
-    this.count = grow(this.count, capacity);
+    this.state = grow(this.state, capacity * STRIDE);
     this.capacity = capacity;
   }
 
   reset(slot: number): void {
-    this.shift[slot] = 0;
-    this.offset[slot] = 0;
-    this.variance[slot] = 0;
-    this.count[slot] = 0;
+    this.state.fill(0, slot * STRIDE, slot * STRIDE + STRIDE);
   }
 
   /** Adds the state of slots [0, slots) to `s` under `prefix`. */
   writeSnapshot(s: Snapshot, prefix: string, slots: number): void {
-    for (const name of LONG_MEMORY_SLABS) s.add(prefix + name, this[name].subarray(0, slots));
+    s.add(prefix + 'state', this.state.subarray(0, slots * STRIDE));
   }
 
   /** Loads what writeSnapshot wrote (this has grown to hold the slots). */
   readSnapshot(r: SnapshotReader, prefix: string): void {
-    for (const name of LONG_MEMORY_SLABS) this[name].set(r.f64(prefix + name));
+    this.state.set(r.f64(prefix + 'state'));
   }
 
   mean(slot: number): number {
-    return this.shift[slot] + this.offset[slot];
+    const at = slot * STRIDE;
+    return this.state[at + SHIFT] + this.state[at + OFFSET];
+  }
+
+  variance(slot: number): number {
+    return this.state[slot * STRIDE + VARIANCE];
+  }
+
+  /** Samples the statistics hold, capped at the memory. */
+  count(slot: number): number {
+    return this.state[slot * STRIDE + COUNT];
   }
 
   /** Adds x with weight 1/min(count + 1, memory). */
   push(slot: number, x: number, memory: number): void {
-    let n = this.count[slot] + 1;
-    if (n === 1) this.shift[slot] = x;
+    const st = this.state;
+    const at = slot * STRIDE;
+    let n = st[at + COUNT] + 1;
+    if (n === 1) st[at + SHIFT] = x;
     if (n > memory) n = memory;
-    this.count[slot] = n;
+    st[at + COUNT] = n;
     const alpha = 1 / n;
-    const d = x - this.shift[slot] - this.offset[slot];
-    const offset = this.offset[slot] + alpha * d;
-    const variance = (1 - alpha) * (this.variance[slot] + alpha * d * d);
-    this.variance[slot] = variance;
+    const shift = st[at + SHIFT];
+    const d = x - shift - st[at + OFFSET];
+    const offset = st[at + OFFSET] + alpha * d;
+    const variance = (1 - alpha) * (st[at + VARIANCE] + alpha * d * d);
+    st[at + VARIANCE] = variance;
     if (offset * offset > DRIFT_RATIO * variance) {
       // Move K to the mean; what rounding leaves of the offset stays in it.
-      const shift = this.shift[slot] + offset;
-      this.offset[slot] = offset - (shift - this.shift[slot]);
-      this.shift[slot] = shift;
+      const moved = shift + offset;
+      st[at + OFFSET] = offset - (moved - shift);
+      st[at + SHIFT] = moved;
     } else {
-      this.offset[slot] = offset;
+      st[at + OFFSET] = offset;
     }
   }
 }

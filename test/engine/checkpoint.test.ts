@@ -138,15 +138,18 @@ function assertSameState(a: Engine, b: Engine): void {
     assert.deepEqual(db.store.windows[name].subarray(0, slots), da.store.windows[name].subarray(0, slots), name);
   }
   assert.deepEqual(db.store.lastSeen.subarray(0, slots), da.store.lastSeen.subarray(0, slots));
-  for (const m of ['shift', 'offset', 'variance', 'count'] as const) {
-    assert.deepEqual(db.longMemory![m].subarray(0, slots), da.longMemory![m].subarray(0, slots), `longMemory.${m}`);
-    assert.deepEqual(
-      db.likelihood!.distribution[m].subarray(0, slots),
-      da.likelihood!.distribution[m].subarray(0, slots),
-      `likelihood.${m}`,
-    );
-    assert.deepEqual(db.seasonal!.residual[m].subarray(0, slots), da.seasonal!.residual[m].subarray(0, slots), `seasonal.residual.${m}`);
-  }
+  // Long memories keep [shift, offset, variance, count] per slot side by side: 4 numbers a slot.
+  assert.deepEqual(db.longMemory!.state.subarray(0, 4 * slots), da.longMemory!.state.subarray(0, 4 * slots), 'longMemory');
+  assert.deepEqual(
+    db.likelihood!.distribution.state.subarray(0, 4 * slots),
+    da.likelihood!.distribution.state.subarray(0, 4 * slots),
+    'likelihood',
+  );
+  assert.deepEqual(
+    db.seasonal!.residual.state.subarray(0, 4 * slots),
+    da.seasonal!.residual.state.subarray(0, 4 * slots),
+    'seasonal.residual',
+  );
   assert.deepEqual(db.likelihood!.average.subarray(0, slots), da.likelihood!.average.subarray(0, slots));
   for (const m of ['profile', 'spread', 'seen'] as const)
     assert.deepEqual(db.seasonal![m].subarray(0, slots * 24), da.seasonal![m].subarray(0, slots * 24), `seasonal.${m}`);
