@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { RelayService } from '../relay/service.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
+import { onStopSignal, stopWithin } from './shutdown.js';
 
 const USAGE = `Usage: sigmawatch relay [--config FILE] [--set key=value]...
 
@@ -100,44 +101,10 @@ async function runRelay(config: Config, logger: Logger): Promise<number> {
   }
   const signal = await Promise.race([stopRequested, crashed]);
   logger.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
-  const finished = (async () => {
+  const stop = async (): Promise<void> => {
     await service.stop();
     await http?.close();
     await brokers.stop();
-    return 'stopped' as const;
-  })();
-  if ((await withDeadline(finished, config.shutdown.deadlineMs)) === 'deadline') {
-    logger.error({ deadlineMs: config.shutdown.deadlineMs }, 'shutdown did not finish within the deadline; exiting anyway');
-    return 1;
-  }
-  logger.info('bye');
-  return signal === 'crash' ? 1 : 0;
-}
-
-async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'deadline'> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), ms)));
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The first SIGTERM or SIGINT stops; a repeated SIGTERM is ignored, a second Ctrl-C exits at once. */
-function onStopSignal(logger: Logger): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let received = false;
-    const handle = (signal: NodeJS.Signals): void => {
-      if (!received) {
-        received = true;
-        resolve(signal);
-      } else if (signal === 'SIGINT') {
-        logger.warn('second interrupt: exiting without finishing the shutdown');
-        process.exit(130);
-      }
-    };
-    process.on('SIGTERM', handle);
-    process.on('SIGINT', handle);
-  });
+  };
+  return stopWithin(stop, config.shutdown.deadlineMs, logger, signal === 'crash');
 }

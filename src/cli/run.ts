@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { Worker } from '../kafka/worker.js';
+import { onStopSignal, stopWithin } from './shutdown.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
 
 const USAGE = `Usage: sigmawatch run [--config FILE] [--set key=value]...
@@ -88,41 +89,10 @@ async function runWorker(config: Config, logger: Logger): Promise<number> {
   await worker.start();
   const signal = await Promise.race([stopRequested, crashed]);
   logger.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), config.shutdown.deadlineMs)));
-  const finished = (async () => {
+  const stop = async (): Promise<void> => {
     await worker.stop();
     await http?.close();
     await brokers.stop();
-    return 'stopped' as const;
-  })();
-  const how = await Promise.race([finished, deadline]);
-  clearTimeout(timer);
-  if (how === 'deadline') {
-    logger.error({ deadlineMs: config.shutdown.deadlineMs }, 'shutdown did not finish within the deadline; exiting anyway');
-    return 1;
-  }
-  logger.info('bye');
-  return signal === 'crash' ? 1 : 0;
-}
-
-/**
- * Resolves on the first SIGTERM or SIGINT. Later SIGTERMs are ignored (an orchestrator or a
- * wrapper may repeat it while we drain); a second Ctrl-C means "now" and exits at once.
- */
-function onStopSignal(logger: Logger): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let received = false;
-    const handle = (signal: NodeJS.Signals) => {
-      if (!received) {
-        received = true;
-        resolve(signal);
-      } else if (signal === 'SIGINT') {
-        logger.warn('second interrupt: exiting without finishing the shutdown');
-        process.exit(130);
-      }
-    };
-    process.on('SIGTERM', handle);
-    process.on('SIGINT', handle);
-  });
+  };
+  return stopWithin(stop, config.shutdown.deadlineMs, logger, signal === 'crash');
 }

@@ -1,0 +1,45 @@
+/**
+ * How the long-running commands (`run`, `relay`) stop: on the first SIGTERM or SIGINT, within
+ * `shutdown.deadline`.
+ */
+import type { Logger } from '../observe/logger.js';
+
+/**
+ * Resolves on the first SIGTERM or SIGINT. Later SIGTERMs are ignored (an orchestrator or a
+ * wrapper may repeat it while we drain); a second Ctrl-C means "now" and exits at once.
+ */
+export function onStopSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const handle = (signal: NodeJS.Signals): void => {
+      if (!received) {
+        received = true;
+        resolve(signal);
+      } else if (signal === 'SIGINT') {
+        logger.warn('second interrupt: exiting without finishing the shutdown');
+        process.exit(130);
+      }
+    };
+    process.on('SIGTERM', handle);
+    process.on('SIGINT', handle);
+  });
+}
+
+/**
+ * Stops with `stop` within `deadlineMs`: 0 when it finished (1 if `crashed`), 1 when the deadline
+ * passed first (logged), so the supervisor sees that the drain was cut short.
+ */
+export async function stopWithin(stop: () => Promise<void>, deadlineMs: number, logger: Logger, crashed: boolean): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
+  try {
+    if ((await Promise.race([stop().then(() => 'stopped' as const), deadline])) === 'deadline') {
+      logger.error({ deadlineMs }, 'shutdown did not finish within the deadline; exiting anyway');
+      return 1;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  logger.info('bye');
+  return crashed ? 1 : 0;
+}
