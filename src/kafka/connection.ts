@@ -4,8 +4,25 @@
  * (worker, producer, admin) takes these options.
  */
 import { readFileSync } from 'node:fs';
-import type { KafkaConfig as KafkajsConfig, SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig as KafkajsConfig, type SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
 import type { KafkaConfig } from '../config/index.js';
+import { kafkaLogCreator, kafkaLogLevel } from '../observe/logger.js';
+
+/**
+ * The kafkajs client of a long-running process (the worker, the relay): the configured cluster
+ * and connection, its logs routed into `logger` (component kafkajs), retries from 300 ms.
+ */
+export function kafkaClient(k: KafkaConfig, brokers: readonly string[], logger: Logger): Kafka {
+  return new Kafka({
+    clientId: k.clientId,
+    brokers: [...brokers],
+    ...kafkaConnection(k),
+    logLevel: kafkaLogLevel(logger.level),
+    logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
+    retry: { retries: 8, initialRetryTime: 300 },
+  });
+}
 
 export function kafkaConnection(k: Pick<KafkaConfig, 'ssl' | 'sasl'>): Pick<KafkajsConfig, 'ssl' | 'sasl'> {
   const out: Pick<KafkajsConfig, 'ssl' | 'sasl'> = {};

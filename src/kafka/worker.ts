@@ -14,17 +14,16 @@
  * replays the records up to the committed offset without output, then goes live. Checkpoints are
  * written every checkpoint.interval after a commit and on a graceful shutdown (checkpointer.ts).
  */
-import { Kafka, type Consumer, type Producer, type EachBatchPayload, type Message } from 'kafkajs';
+import type { Kafka, Consumer, Producer, EachBatchPayload, Message } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Metrics } from '../observe/metrics.js';
-import { kafkaLogCreator, kafkaLogLevel } from '../observe/logger.js';
 import { encodeAlert, type AlertEvent } from '../codec/alerts.js';
 import { Engine } from '../engine/engine.js';
 import type { BatchResult } from '../engine/batch-result.js';
 import { recordBatch } from './batch-metrics.js';
 import { ensureTopics } from './topics.js';
-import { kafkaConnection } from './connection.js';
+import { kafkaClient } from './connection.js';
 import { chunkMessages } from './chunks.js';
 import { rulesFingerprint } from '../engine/fingerprint.js';
 import { PartitionState } from './partition-state.js';
@@ -82,14 +81,7 @@ export class Worker {
     const k = options.config.kafka;
     this.now = options.now ?? Date.now;
     this.log = options.logger;
-    this.kafka = new Kafka({
-      clientId: k.clientId,
-      brokers: [...options.brokers],
-      ...kafkaConnection(k),
-      logLevel: kafkaLogLevel(options.logger.level),
-      logCreator: kafkaLogCreator(options.logger.child({ component: 'kafkajs' })),
-      retry: { retries: 8, initialRetryTime: 300 },
-    });
+    this.kafka = kafkaClient(k, options.brokers, options.logger);
     this.consumer = this.kafka.consumer({
       groupId: k.groupId,
       sessionTimeout: k.sessionTimeoutMs,

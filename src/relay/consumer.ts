@@ -9,12 +9,11 @@
  * moves them when one dies. Should kafkajs ever resume an assigned partition from elsewhere,
  * the relay asks for a seek back to the beginning (track.ts).
  */
-import { Kafka, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Kafka, Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import { kafkaConnection } from '../kafka/connection.js';
+import { kafkaClient } from '../kafka/connection.js';
 import { ensureTopics } from '../kafka/topics.js';
-import { kafkaLogCreator, kafkaLogLevel } from '../observe/logger.js';
 import type { Relay } from './relay.js';
 import type { PartitionOffsets } from './track.js';
 
@@ -39,14 +38,7 @@ export class AlertsConsumer {
   constructor(private readonly options: AlertsConsumerOptions) {
     const k = options.config.kafka;
     this.topic = k.topics.alerts;
-    this.kafka = new Kafka({
-      clientId: k.clientId,
-      brokers: [...options.brokers],
-      ...kafkaConnection(k),
-      logLevel: kafkaLogLevel(options.logger.level),
-      logCreator: kafkaLogCreator(options.logger.child({ component: 'kafkajs' })),
-      retry: { retries: 8, initialRetryTime: 300 },
-    });
+    this.kafka = kafkaClient(k, options.brokers, options.logger);
     this.admin = this.kafka.admin();
     this.consumer = this.kafka.consumer({
       groupId: options.config.relay.groupId,
