@@ -12,7 +12,9 @@ Stream-processing anomaly detector: per-series baselines and scores, alert event
 Commands:
   run          the worker: consume samples from Kafka, publish alert events
   relay        deliver the alerts topic to Alertmanager (API v2), as Prometheus does
+  ingest       read a pipeline topic (OTLP, Prometheus adapter, Telegraf, Vector), key samples by series
   replay       run the rules over CSV / NDJSON files, alerts as JSON lines (no Kafka)
+  review       the alert review: pages, flaps, durations and noisiest series per rule
   test-rules   rule unit tests from YAML files (expected alerts at given steps)
   produce      synthetic telemetry load generator (samples into the metrics topic)
   demo         end to end on the local broker: producer + worker + readable alerts
@@ -36,6 +38,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   produce: async () => (await import('./produce.js')).produceCommand,
   config: async () => (await import('./config.js')).configCommand,
   relay: async () => (await import('./relay.js')).relayCommand,
+  ingest: async () => (await import('./ingest.js')).ingestCommand,
+  review: async () => (await import('./review.js')).reviewCommand,
 };
 
 function version(): string {
