@@ -64,6 +64,8 @@ export class Engine {
   private lastEviction = -Infinity;
   /** Wall clock of the current batch (dead letters' failed-at). */
   private now = 0;
+  /** The slot of the last record's series (NO_SLOT when it had none): read by lastSlot. */
+  private last = NO_SLOT;
 
   constructor(private readonly options: EngineOptions) {
     this.detector = new Detector({ rules: options.rules, maxSeries: options.maxSeries, initialCapacity: options.initialCapacity });
@@ -87,6 +89,7 @@ export class Engine {
     r.records++;
     r.lastOffset = record.offset;
     const deadBefore = r.deadLetters.length;
+    this.last = NO_SLOT;
     try {
       this.processRecord(record);
     } catch (e) {
@@ -176,6 +179,27 @@ export class Engine {
     return this.clock > this.earliest ? this.clock - this.earliest : 0;
   }
 
+  /**
+   * The slot of the series of the last record process()ed, NO_SLOT when it had none (undecodable,
+   * bad key, store full). With lastBaseline, what a driver that draws the band reads after each
+   * record (replay --report); neither is read on the hot path.
+   */
+  get lastSlot(): number {
+    return this.last;
+  }
+
+  /**
+   * The baseline the detector scored the last observed sample against, as it used it: [samples,
+   * mean, variance, season role] (the daily profile's where it explains the series, else the long
+   * memory or the window). A view of the detector's scratch array: valid until the next sample,
+   * undefined in meaning when that sample had no rule or was rejected. Read, never written.
+   */
+  get lastBaseline(): Readonly<Float64Array> {
+    // Element access reaches the detector's private scratch without a copy or a second computation
+    // (after the sample the statistics have moved on, so recomputing would give the next baseline).
+    return this.detector['base'];
+  }
+
   /** Live series. */
   get seriesCount(): number {
     return this.detector.store.size;
@@ -195,6 +219,7 @@ export class Engine {
     const n = points.count;
     const outcomes = this.result.outcomes;
     const slot = this.slotOf(key, record);
+    this.last = slot < 0 ? NO_SLOT : slot;
     if (slot < 0) {
       outcomes[slot === NO_SLOT ? Outcome.Refused : Outcome.BadKey] += n;
       return;
