@@ -87,6 +87,7 @@ const kafka = strict(
     replication_factor: int(1),
     session_timeout_ms: int(1),
     heartbeat_interval_ms: int(1),
+    connect_timeout: duration(false),
     ssl,
     sasl,
   },
@@ -125,6 +126,7 @@ const kafka = strict(
     replicationFactor: k.replication_factor,
     sessionTimeoutMs: k.session_timeout_ms,
     heartbeatIntervalMs: k.heartbeat_interval_ms,
+    connectTimeoutMs: k.connect_timeout,
     ssl:
       typeof k.ssl === 'boolean'
         ? k.ssl
@@ -150,6 +152,11 @@ const store = strict(
 const http = strict({ host: nonEmptyString('a host name or IP address'), port: int(0, 65535) }, 'a map (the http section)');
 
 const log = strict({ level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }, 'a map (the log section)');
+
+/** What /healthz and /readyz hold the worker to (see src/kafka/health.ts). */
+const health = strict({ stall_timeout: duration(false), publish_timeout: duration(false) }, 'a map (the health section)').transform(
+  (h) => ({ stallTimeoutMs: h.stall_timeout, publishTimeoutMs: h.publish_timeout }),
+);
 
 const shutdown = strict({ deadline: duration(false) }, 'a map (the shutdown section)').transform((s) => ({
   deadlineMs: s.deadline,
@@ -222,8 +229,8 @@ const checkpoint = strict(
 ).transform((c) => ({ enabled: c.enabled, interval: c.interval, restoreTimeoutMs: c.restore_timeout }));
 
 export const configSchema = strict(
-  { kafka, alerts, store, http, log, shutdown, relay, checkpoint, rules: rulesSchema },
-  'a map of sections (kafka, alerts, store, http, log, shutdown, relay, checkpoint, rules)',
+  { kafka, alerts, store, http, health, log, shutdown, relay, checkpoint, rules: rulesSchema },
+  'a map of sections (kafka, alerts, store, http, health, log, shutdown, relay, checkpoint, rules)',
 );
 
 /** The schema's output is exactly the public `Config` (checked here, at compile time). */

@@ -32,6 +32,8 @@ export interface KafkaConfig {
   readonly sessionTimeoutMs: number;
   /** Always < sessionTimeoutMs. */
   readonly heartbeatIntervalMs: number;
+  /** Start-up gives up when the brokers cannot be reached (topics checked, clients connected) within this. */
+  readonly connectTimeoutMs: number;
   /** TLS: off, on with the system's CAs, or with these PEM files (paths, read at connect time). */
   readonly ssl: boolean | KafkaTls;
   /** SASL authentication, or null for none. */
@@ -117,11 +119,20 @@ export interface CheckpointConfig {
   readonly restoreTimeoutMs: number;
 }
 
+/** What /healthz and /readyz hold the worker to. */
+export interface HealthConfig {
+  /** Liveness fails when assigned partitions with records waiting made no progress for this long. */
+  readonly stallTimeoutMs: number;
+  /** Readiness fails while publishing has been blocked for this long. */
+  readonly publishTimeoutMs: number;
+}
+
 export interface Config {
   readonly kafka: KafkaConfig;
   readonly alerts: AlertsConfig;
   readonly store: StoreConfig;
   readonly http: HttpConfig;
+  readonly health: HealthConfig;
   readonly log: LogConfig;
   readonly shutdown: ShutdownConfig;
   readonly checkpoint: CheckpointConfig;

@@ -22,12 +22,14 @@ test('defaults load from config/default.yaml', () => {
     replicationFactor: 1,
     sessionTimeoutMs: 30000,
     heartbeatIntervalMs: 3000,
+    connectTimeoutMs: 15_000,
     ssl: false,
     sasl: null,
   });
   assert.deepEqual(c.alerts, { format: 'json', flapWindowMs: 300_000 });
   assert.deepEqual(c.store, { maxSeries: 1_000_000, idleTimeoutMs: 3_600_000, initialCapacity: 1024 });
   assert.deepEqual(c.http, { host: '127.0.0.1', port: 9464 });
+  assert.deepEqual(c.health, { stallTimeoutMs: 300_000, publishTimeoutMs: 30_000 });
   assert.deepEqual(c.log, { level: 'info' });
   assert.deepEqual(c.shutdown, { deadlineMs: 10_000 });
   assert.deepEqual(c.rules, [
