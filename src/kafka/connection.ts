@@ -8,12 +8,15 @@ import { Kafka, type KafkaConfig as KafkajsConfig, type SASLOptions } from 'kafk
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../config/index.js';
 import { kafkaLogCreator, kafkaLogLevel } from '../observe/logger.js';
+import { registerCompressionCodecs } from './compression.js';
 
 /**
  * The kafkajs client of a long-running process (the worker, the relay): the configured cluster
- * and connection, its logs routed into `logger` (component kafkajs), retries from 300 ms.
+ * and connection, its logs routed into `logger` (component kafkajs), retries from 300 ms. Its
+ * consumers read batches compressed with gzip, Snappy, LZ4 and ZSTD (compression.ts).
  */
 export function kafkaClient(k: KafkaConfig, brokers: readonly string[], logger: Logger): Kafka {
+  registerCompressionCodecs();
   return new Kafka({
     clientId: k.clientId,
     brokers: [...brokers],
