@@ -9,6 +9,7 @@ import type { CheckpointInterval, Config } from './types.js';
 import { bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict } from './fields.js';
 import { rulesSchema } from './rule-schema.js';
 import { ALERT_FORMATS } from '../codec/alerts.js';
+import { INGEST_FORMATS } from '../ingest/format.js';
 import { isPlainObject } from './sources.js';
 import { DURATION_HELP, parseDuration } from './duration.js';
 
@@ -210,6 +211,48 @@ const relay = strict(
   httpPort: r.http_port,
 }));
 
+/** `ingest.topics[i].format`: a pipeline format, or `auto` (sniffed per record). */
+const INGEST_FORMAT_HELP = `one of ${[...INGEST_FORMATS, 'auto'].join(', ')}`;
+
+/** `sigmawatch ingest`: unkeyed pipeline topics → keyed records on kafka.topics.metrics. */
+const ingest = strict(
+  {
+    group_id: nonEmptyString(),
+    topics: z
+      .array(
+        strict(
+          {
+            topic: topic(),
+            format: z.enum([...INGEST_FORMATS, 'auto'], { error: INGEST_FORMAT_HELP }),
+          },
+          `a map {topic: <name>, format: <${[...INGEST_FORMATS, 'auto'].join(' | ')}>}`,
+        ),
+        { error: 'a list of {topic, format} maps' },
+      )
+      .superRefine((topics, ctx) => {
+        topics.forEach((t, i) => {
+          const first = topics.findIndex((u) => u.topic === t.topic);
+          if (first !== i)
+            sentence(ctx, [i, 'topic'], `names ${JSON.stringify(t.topic)} again (ingest.topics[${first}]); list a topic once`);
+        });
+      }),
+    max_points_per_record: int(1, 10_000),
+    fetch_max_wait: duration(false),
+    fetch_min_bytes: int(1),
+    max_bytes_per_partition: int(1024),
+    http_port: int(0, 65535),
+  },
+  'a map (the ingest section)',
+).transform((i) => ({
+  groupId: i.group_id,
+  topics: i.topics.map((t) => ({ topic: t.topic, format: t.format })),
+  maxPointsPerRecord: i.max_points_per_record,
+  fetchMaxWaitMs: i.fetch_max_wait,
+  fetchMinBytes: i.fetch_min_bytes,
+  maxBytesPerPartition: i.max_bytes_per_partition,
+  httpPort: i.http_port,
+}));
+
 const CHECKPOINT_INTERVAL_HELP = `a number of records (an integer ≥ 1) or ${DURATION_HELP}`;
 
 /** `checkpoint.interval`: 50000 → {records: 50000}; '60s' → {ms: 60000}. */
@@ -229,8 +272,8 @@ const checkpoint = strict(
 ).transform((c) => ({ enabled: c.enabled, interval: c.interval, restoreTimeoutMs: c.restore_timeout }));
 
 export const configSchema = strict(
-  { kafka, alerts, store, http, health, log, shutdown, relay, checkpoint, rules: rulesSchema },
-  'a map of sections (kafka, alerts, store, http, health, log, shutdown, relay, checkpoint, rules)',
+  { kafka, alerts, store, http, health, log, shutdown, relay, checkpoint, ingest, rules: rulesSchema },
+  'a map of sections (kafka, alerts, store, http, health, log, shutdown, relay, checkpoint, ingest, rules)',
 );
 
 /** The schema's output is exactly the public `Config` (checked here, at compile time). */

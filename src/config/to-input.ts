@@ -46,6 +46,15 @@ export function configToInput(c: Config): Record<string, unknown> {
       interval: 'records' in c.checkpoint.interval ? c.checkpoint.interval.records : formatDuration(c.checkpoint.interval.ms),
       restore_timeout: formatDuration(c.checkpoint.restoreTimeoutMs),
     },
+    ingest: {
+      group_id: c.ingest.groupId,
+      topics: c.ingest.topics.map((t) => ({ topic: t.topic, format: t.format })),
+      max_points_per_record: c.ingest.maxPointsPerRecord,
+      fetch_max_wait: formatDuration(c.ingest.fetchMaxWaitMs),
+      fetch_min_bytes: c.ingest.fetchMinBytes,
+      max_bytes_per_partition: c.ingest.maxBytesPerPartition,
+      http_port: c.ingest.httpPort,
+    },
     rules: c.rules.map(ruleToInput),
   };
 }

@@ -7,6 +7,7 @@
 import type { Rule } from '../core/rule.js';
 
 import type { AlertFormat } from '../codec/alerts.js';
+import type { IngestFormat } from '../ingest/format.js';
 export type { AlertFormat };
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -107,6 +108,30 @@ export interface RelayConfig {
   readonly httpPort: number;
 }
 
+/** One pipeline topic `ingest` reads, and how its record values are encoded. */
+export interface IngestTopic {
+  readonly topic: string;
+  /** `auto`: each record's format is sniffed; one that matches none goes to the dead-letter topic. */
+  readonly format: IngestFormat | 'auto';
+}
+
+/** `sigmawatch ingest`: unkeyed pipeline topics → records keyed by series on kafka.topics.metrics. */
+export interface IngestConfig {
+  /** The stage's own consumer group on its input topics. */
+  readonly groupId: string;
+  /** Topics read, each listed once. Empty: `ingest` refuses to start. */
+  readonly topics: readonly IngestTopic[];
+  /** Most points of one series packed into one output record. */
+  readonly maxPointsPerRecord: number;
+  /** Fetch linger: the broker answers after this long or once fetchMinBytes are ready. */
+  readonly fetchMaxWaitMs: number;
+  readonly fetchMinBytes: number;
+  /** Bytes fetched per partition per request: bounds a batch (and its memory). */
+  readonly maxBytesPerPartition: number;
+  /** Port of the stage's /metrics /healthz /readyz (on http.host); 0 = none. */
+  readonly httpPort: number;
+}
+
 /** How often a partition's state is checkpointed: every so many records, or so much wall time. */
 export type CheckpointInterval = { readonly records: number } | { readonly ms: number };
 
@@ -137,6 +162,7 @@ export interface Config {
   readonly shutdown: ShutdownConfig;
   readonly checkpoint: CheckpointConfig;
   readonly relay: RelayConfig;
+  readonly ingest: IngestConfig;
   /** At least one; names are unique. */
   readonly rules: readonly Rule[];
 }
