@@ -13,16 +13,19 @@ import {
   type AlertQueue,
   type AlertReason,
 } from '../core/alert-queue.js';
-import type { Rule } from '../core/rule.js';
+import { severityLadder, type Rule } from '../core/rule.js';
 import { compileTemplate, type CompiledTemplate } from './alert-template.js';
 import { alertId, type AlertEvent } from './alerts.js';
 
 export class AlertEventBuilder {
   private readonly templates: ReadonlyArray<ReadonlyArray<readonly [string, CompiledTemplate]>>;
+  /** Per rule, its severities by tier index (score tiers, then those only `escalate` reaches). */
+  private readonly ladders: ReadonlyArray<readonly string[]>;
 
   /** `rules` in the detector's order: queue entries name their rule by index. */
   constructor(private readonly rules: readonly Rule[]) {
     this.templates = rules.map((rule) => Object.entries(rule.annotations).map(([k, src]) => [k, compileTemplate(src)] as const));
+    this.ladders = rules.map(severityLadder);
   }
 
   /** The event of entry `i` of `q`. */
@@ -30,7 +33,7 @@ export class AlertEventBuilder {
     const rule = this.rules[q.rule[i]]!;
     const { series, name, labels: seriesLabels } = q.identity[i]!;
     const reason = q.reason[i] as AlertReason;
-    const severity = rule.tiers[q.tier[i]]!.severity;
+    const severity = this.ladders[q.rule[i]]![q.tier[i]]!;
     // Rule labels win over series labels, as in Prometheus alerting rules.
     const labels = { ...seriesLabels, ...rule.labels };
     const value = q.value[i];

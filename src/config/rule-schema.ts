@@ -4,7 +4,7 @@
  */
 
 import { z } from 'zod';
-import type { Baseline, Direction, Hold, LabelMatcher, Rule, SeverityTier, StdFloor } from '../core/rule.js';
+import type { Baseline, Direction, Escalation, Hold, LabelMatcher, Rule, SeverityTier, StdFloor } from '../core/rule.js';
 import { parseSelector } from '../core/matcher.js';
 import { MAX_RULES } from '../core/store.js';
 import { compileTemplate, TemplateError } from '../codec/alert-template.js';
@@ -92,12 +92,66 @@ const template = () =>
 
 const tier = () => strict({ severity: nonEmptyString(), z: positive() }, 'a map {severity: <name>, z: <threshold>}');
 
+const escalation = () => strict({ after: duration(false), severity: nonEmptyString() }, 'a map {after: <duration>, severity: <name>}');
+
+/**
+ * `escalate` sorted by `after` (the order it is written in does not matter), each with its index
+ * as written, for messages.
+ */
+function sortedEscalations<T extends { after: number }>(steps: readonly T[]): { step: T; at: number }[] {
+  return steps.map((step, at) => ({ step, at })).sort((a, b) => a.step.after - b.step.after);
+}
+
+/**
+ * The severity ladder of a rule as written: its tiers' severities (ascending z), then the names
+ * only `escalate` reaches, in order of `after` (core/rule.ts severityLadder()).
+ */
+function ladderOf(tiers: readonly string[], steps: readonly { after: number; severity: string }[]): string[] {
+  const ladder = [...tiers];
+  for (const { step } of sortedEscalations(steps)) if (!ladder.includes(step.severity)) ladder.push(step.severity);
+  return ladder;
+}
+
+/** Each step must come later and rank higher than the one before it, and above the lowest tier. */
+function checkEscalations(
+  tiers: readonly string[],
+  steps: readonly { after: number; severity: string }[],
+  ctx: Parameters<typeof note>[0],
+): void {
+  const ladder = ladderOf(tiers, steps);
+  const sorted = sortedEscalations(steps);
+  sorted.forEach(({ step, at }, k) => {
+    const rank = ladder.indexOf(step.severity);
+    if (rank === 0) {
+      note(
+        ctx,
+        ['escalate', at, 'severity'],
+        `${JSON.stringify(step.severity)} is the rule's lowest severity, which every alert already has; escalate to a higher one`,
+      );
+      return;
+    }
+    if (k === 0) return;
+    const prev = sorted[k - 1]!;
+    if (step.after === prev.step.after) {
+      note(ctx, ['escalate', at, 'after'], `escalate[${prev.at}] has the same after; each step needs its own time`);
+    } else if (rank <= ladder.indexOf(prev.step.severity)) {
+      note(
+        ctx,
+        ['escalate', at, 'severity'],
+        `${JSON.stringify(step.severity)} does not rank above ${JSON.stringify(prev.step.severity)} of escalate[${prev.at}], which comes earlier; severities rank ${ladder.join(' < ')} (the tiers by z, then the names only escalate reaches), and a later step must rank higher`,
+      );
+    }
+  });
+}
+
 /** Keys the cross-field checks read: they run only when these parsed cleanly. */
-const CROSS_FIELD_KEYS = new Set<PropertyKey>(['window', 'short_window', 'min_samples', 'z', 'severity', 'severities']);
+const CROSS_FIELD_KEYS = new Set<PropertyKey>(['window', 'short_window', 'min_samples', 'z', 'severity', 'severities', 'escalate']);
 
 export const ruleSchema = strict(
   {
     name: nonEmptyString(),
+    /** `slo` rules have their own schema (config/slo-rule-schema.ts); this one is the default kind. */
+    kind: oneOf(['anomaly', 'slo']).optional(),
     match: match().optional(),
     window: int(2, 65535).optional(),
     short_window: int(1).optional(),
@@ -164,6 +218,10 @@ export const ruleSchema = strict(
       .union([z.literal(0), z.number({ error: 'a factor ≥ 1, or 0 (never)' }).min(1, { error: 'a factor ≥ 1, or 0 (never)' })])
       .optional(),
     repeat: duration(true).optional(),
+    escalate: z
+      .array(escalation(), { error: 'a list of {after: <duration>, severity: <name>} steps' })
+      .max(16, { error: 'a list of at most 16 {after, severity} steps' })
+      .optional(),
     labels: labelMap('a map of label name to string').optional(),
     annotations: z.record(z.string(), template(), { error: 'a map of annotation name to template string' }).optional(),
   },
@@ -201,6 +259,10 @@ export const ruleSchema = strict(
             );
           }
         });
+      }
+      if (r.escalate !== undefined) {
+        const tiers = r.severities?.map((t) => t.severity) ?? [r.severity ?? RULE_DEFAULTS.severity];
+        checkEscalations(tiers, r.escalate, ctx);
       }
     },
     { when: (p) => isPlainObject(p.value) && !p.issues.some((i) => CROSS_FIELD_KEYS.has(i.path?.[0] ?? '')) },
@@ -245,6 +307,9 @@ export const ruleSchema = strict(
       keepFiringFor: r.keep_firing_for ?? RULE_DEFAULTS.keepFiringFor,
       rearm: r.rearm ?? RULE_DEFAULTS.rearm,
       repeatMs: r.repeat ?? RULE_DEFAULTS.repeatMs,
+      ...(r.escalate === undefined || r.escalate.length === 0
+        ? {}
+        : { escalate: sortedEscalations(r.escalate).map(({ step }): Escalation => ({ afterMs: step.after, severity: step.severity })) }),
       labels: r.labels ?? {},
       annotations: r.annotations ?? {},
     };

@@ -15,7 +15,10 @@
  * a pure function of (state, this sample's breach tier, its timestamp, the rule): time is passed in.
  *
  * Severity while firing is the highest tier reached in the episode: escalation re-sends at once,
- * a drop back to a lower tier does not (that would page again for an improving incident).
+ * a drop back to a lower tier does not (that would page again for an improving incident). Besides
+ * the score, time escalates: once an alert has fired for an `escalate` step's `after` (sample time,
+ * checked at each sample of the series, also while keep_firing_for holds it), it takes that step's
+ * tier, so a long incident can page a second tier. Neither way ever lowers it within an episode.
  */
 import { grow } from './slab.js';
 import type { Snapshot, SnapshotReader } from './snapshot.js';
@@ -56,6 +59,9 @@ export interface LifecycleParams {
   readonly repeatMs: number;
   /** Re-arm factor on the episode's peak |z| (see Transition.Rearmed); absent or 0 = never. */
   readonly rearm?: number;
+  /** Time escalation: after firing for escalateMs[i] (ascending), the tier is at least escalateTier[i]. Absent = none. */
+  readonly escalateMs?: Float64Array;
+  readonly escalateTier?: Uint8Array;
 }
 
 export class AlertLifecycle {
@@ -146,13 +152,9 @@ export class AlertLifecycle {
         if (held(p.for, run, ts, this.activeAt[slot])) return this.fire(slot, ts);
         return Transition.None;
       }
-      // Firing and still breaching: escalate at once; otherwise re-send after `repeat`.
-      if (tier > this.tier[slot]) {
-        this.tier[slot] = tier;
-        this.lastSentAt[slot] = ts;
-        return Transition.SeverityChanged;
-      }
-      return this.repeatDue(slot, ts, p);
+      // Firing and still breaching: escalate at once (by score or by time); otherwise re-send after `repeat`.
+      const due = escalatedTier(p, ts - this.firedAt[slot]);
+      return this.raiseOrRepeat(slot, tier > due ? tier : due, ts, p);
     }
 
     this.breachRun[slot] = 0;
@@ -170,7 +172,8 @@ export class AlertLifecycle {
       this.clearRun[slot] = 0;
       return Transition.Resolved;
     }
-    return this.repeatDue(slot, ts, p);
+    // Still firing (held): time escalation goes on, as the alert has not resolved.
+    return this.raiseOrRepeat(slot, escalatedTier(p, ts - this.firedAt[slot]), ts, p);
   }
 
   /**
@@ -233,6 +236,16 @@ export class AlertLifecycle {
     return Transition.Fired;
   }
 
+  /** A firing alert: raised to `tier` when that is higher (sent at once), else re-sent when `repeat` is due. */
+  private raiseOrRepeat(slot: number, tier: number, ts: number, p: LifecycleParams): Transition {
+    if (tier > this.tier[slot]) {
+      this.tier[slot] = tier;
+      this.lastSentAt[slot] = ts;
+      return Transition.SeverityChanged;
+    }
+    return this.repeatDue(slot, ts, p);
+  }
+
   private repeatDue(slot: number, ts: number, p: LifecycleParams): Transition {
     if (p.repeatMs > 0 && ts - this.lastSentAt[slot] >= p.repeatMs) {
       this.lastSentAt[slot] = ts;
@@ -244,6 +257,16 @@ export class AlertLifecycle {
 
 /** The per-slot fields of an open episode (everything but `state`), as checkpoints write them. */
 const EPISODE_SLABS = ['tier', 'breachRun', 'clearRun', 'activeAt', 'firedAt', 'lastSentAt', 'clearSince', 'lastValue', 'peak'] as const;
+
+/** The tier time escalation gives an alert that has fired for `firingMs` (-1 = none yet). */
+function escalatedTier(p: LifecycleParams, firingMs: number): number {
+  const after = p.escalateMs;
+  if (after === undefined) return -1;
+  // Steps ascend in both time and tier: the last one reached wins. A handful at most.
+  let i = after.length - 1;
+  while (i >= 0 && firingMs < after[i]) i--;
+  return i < 0 ? -1 : p.escalateTier![i];
+}
 
 /** A hold is met after `samples` consecutive samples, or once `ms` of sample time has passed since `since`. */
 function held(h: HoldParams, run: number, ts: number, since: number): boolean {

@@ -2,7 +2,7 @@
  * The per-rule numbers the hot path reads, flattened once when a detector is built (never per
  * sample), and the rule's matcher compiled.
  */
-import type { Rule } from './rule.js';
+import { severityLadder, type Rule } from './rule.js';
 import type { HoldParams, LifecycleParams } from './lifecycle.js';
 import type { SeriesIdentity } from './series-identity.js';
 import { directionCode, tierThresholds } from './score.js';
@@ -33,6 +33,9 @@ export class RuleParams implements LifecycleParams {
   /** Whether samples go into the ring: scored against the window, or confirmed by its short part. */
   readonly usesRing: boolean;
   readonly rearm: number;
+  /** Time escalation (see LifecycleParams); undefined when the rule has none, so the lifecycle skips it. */
+  readonly escalateMs?: Float64Array;
+  readonly escalateTier?: Uint8Array;
   readonly likelihood: LikelihoodParams | null;
   readonly seasonality: SeasonalParams | null;
   private readonly matcher: (name: string, labels: Readonly<Record<string, string>>) => boolean;
@@ -54,6 +57,19 @@ export class RuleParams implements LifecycleParams {
     this.memory = rule.memory;
     this.usesRing = usesRing(rule);
     this.rearm = rule.rearm;
+    const escalate = rule.escalate ?? [];
+    if (escalate.length > 0) {
+      const ladder = severityLadder(rule);
+      this.escalateMs = Float64Array.from(escalate, (e) => e.afterMs);
+      this.escalateTier = Uint8Array.from(escalate, (e) => ladder.indexOf(e.severity));
+      for (let i = 0; i < escalate.length; i++) {
+        if (
+          !(this.escalateMs[i] > (i === 0 ? 0 : this.escalateMs[i - 1]!)) ||
+          (i > 0 && this.escalateTier[i]! <= this.escalateTier[i - 1]!)
+        )
+          throw new RangeError(`rule ${rule.name}: escalate steps must ascend in after and in severity`);
+      }
+    }
     const l = rule.likelihood;
     this.likelihood =
       l === null

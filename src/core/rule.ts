@@ -23,6 +23,15 @@ export interface SeverityTier {
 }
 
 /**
+ * Time-based escalation: once an alert has fired for `afterMs` (sample time), its severity is
+ * raised to `severity` (a rank on the rule's severity ladder, see severityLadder()).
+ */
+export interface Escalation {
+  readonly afterMs: number;
+  readonly severity: string;
+}
+
+/**
  * `for`, `keep_firing_for`: a count of consecutive samples, or a duration on sample time.
  * `{samples: 0}` means "at once".
  */
@@ -97,8 +106,24 @@ export interface Rule {
   readonly rearm: number;
   /** Re-send a firing alert after this long (ms of sample time); 0 = never. */
   readonly repeatMs: number;
+  /**
+   * Raise the severity of an alert that has fired this long: ascending by afterMs, each step to a
+   * severity ranked above the previous one on severityLadder(). Absent or empty = none.
+   */
+  readonly escalate?: readonly Escalation[];
   /** Extra labels put on every alert of this rule (team, service). */
   readonly labels: Readonly<Record<string, string>>;
   /** Templates: `{{ value }}`, `{{ labels.service }}`, … (see src/codec/alert-template.ts). */
   readonly annotations: Readonly<Record<string, string>>;
+}
+
+/**
+ * The rule's severities from lowest to highest: an alert's tier indexes this list. The score tiers
+ * come first (ascending z), then the severities only `escalate` reaches, in escalation order: an
+ * alert gets there by time alone, never by its score.
+ */
+export function severityLadder(rule: Pick<Rule, 'tiers' | 'escalate'>): string[] {
+  const ladder = rule.tiers.map((t) => t.severity);
+  for (const e of rule.escalate ?? []) if (!ladder.includes(e.severity)) ladder.push(e.severity);
+  return ladder;
 }

@@ -58,7 +58,7 @@ test('min_samples beyond the window', () => {
 test('unknown keys, with a suggestion when one is close', () => {
   assert.equal(
     fileError('rules:\n  - name: a\n    windw: 30\n'),
-    'FILE:3:5: rules[0].windw is not a known key (did you mean window?); allowed: name, match, window, short_window, min_samples, memory, likelihood, seasonality, z, severity, severities, direction, std_floor, multi_window, baseline, for, keep_firing_for, rearm, repeat, labels, annotations',
+    'FILE:3:5: rules[0].windw is not a known key (did you mean window?); allowed: name, kind, match, window, short_window, min_samples, memory, likelihood, seasonality, z, severity, severities, direction, std_floor, multi_window, baseline, for, keep_firing_for, rearm, repeat, escalate, labels, annotations',
   );
   assert.equal(
     fileError('kafak: {}\n'),

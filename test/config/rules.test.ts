@@ -93,3 +93,47 @@ test('match.selector: Prometheus selector syntax with =, !=, =~, !~', () => {
 test('name_regex accepts what the core accepts, such as a leading (?i)', () => {
   assert.deepEqual(rule(`name: a, match: {name_regex: "(?i)http_.*"}`).matchers, [{ label: '__name__', op: '=~', value: '(?i)http_.*' }]);
 });
+
+test('escalate: steps sorted by after; severities rank as the tiers, then the names only escalate reaches', () => {
+  const r = rule('name: a, escalate: [{after: 1h, severity: page}, {after: 15m, severity: critical}]');
+  assert.deepEqual(r.escalate, [
+    { afterMs: 900_000, severity: 'critical' },
+    { afterMs: 3_600_000, severity: 'page' },
+  ]);
+  const tiers = rule(
+    'name: a, severities: [{severity: warning, z: 4}, {severity: critical, z: 8}], escalate: [{after: 10m, severity: critical}]',
+  );
+  assert.deepEqual(tiers.escalate, [{ afterMs: 600_000, severity: 'critical' }]);
+  assert.equal(rule('name: a').escalate, undefined, 'no key, no escalation (and the default rule is unchanged)');
+});
+
+test('escalate: invalid steps are configuration errors naming the key', () => {
+  const message = (body: string): string => {
+    try {
+      rule(body);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    assert.fail(`no error for ${body}`);
+  };
+  assert.match(
+    message('name: a, escalate: [{after: 0, severity: critical}]'),
+    /rules\[0\]\.escalate\[0\]\.after must be a positive duration/,
+  );
+  assert.match(message('name: a, escalate: [{after: 5m}]'), /rules\[0\]\.escalate\[0\]\.severity/);
+  assert.match(
+    message('name: a, escalate: [{after: 5m, severity: warning}]'),
+    /rules\[0\]\.escalate\[0\]\.severity: "warning" is the rule's lowest severity/,
+  );
+  assert.match(
+    message('name: a, escalate: [{after: 5m, severity: critical}, {after: 5m, severity: page}]'),
+    /rules\[0\]\.escalate\[1\]\.after: escalate\[0\] has the same after/,
+  );
+  assert.match(
+    message(
+      'name: a, severities: [{severity: warning, z: 4}, {severity: critical, z: 8}], escalate: [{after: 5m, severity: page}, {after: 10m, severity: critical}]',
+    ),
+    /rules\[0\]\.escalate\[1\]\.severity: "critical" does not rank above "page" of escalate\[0\].*warning < critical < page/,
+  );
+  assert.match(message('name: a, escalate: [{after: 5m, severity: critical, z: 3}]'), /rules\[0\]\.escalate\[0\]\.z is not a known key/);
+});

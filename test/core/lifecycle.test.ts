@@ -84,3 +84,74 @@ test('re-arm: during the keep_firing_for hold, a breach of rearm × the peak res
   assert.equal(lc.activeAt[0], at(6), 'a new episode: a new startsAt, so a new alert id');
   assert.equal(lc.step(0, 0, at(7), p, 200), Transition.None, 'still breaching: no clear sample in between');
 });
+
+/** Lifecycle params with time escalation: after escalateMs[i] of firing, at least tier escalateTier[i]. */
+function escalating(steps: [afterMs: number, tier: number][], over: Partial<LifecycleParams> = {}): LifecycleParams {
+  return {
+    ...base,
+    ...over,
+    escalateMs: Float64Array.from(steps, (s) => s[0]),
+    escalateTier: Uint8Array.from(steps, (s) => s[1]),
+  };
+}
+
+/** Like run(), with each transition's tier after it: `step:name@tier`. */
+function runTiers(tiers: number[], p: LifecycleParams): string[] {
+  const lc = new AlertLifecycle(1);
+  const out: string[] = [];
+  tiers.forEach((tier, i) => {
+    const t = lc.step(0, tier, at(i), p);
+    if (t !== Transition.None) out.push(`${i}:${TRANSITION_NAMES[t]}@${lc.tier[0]}`);
+  });
+  return out;
+}
+
+test('escalate: the severity rises exactly when the alert has fired for `after`, counted from firing (not pending)', () => {
+  const p = escalating([[3 * MIN, 1]], { for: { samples: 2, ms: 0 } });
+  // Pending at 0, fires at 1, so 3 minutes of firing is step 4.
+  assert.deepEqual(runTiers([0, 0, 0, 0, 0, 0, -1], p), ['0:pending@0', '1:fired@0', '4:severity_changed@1', '6:resolved@1']);
+});
+
+test('escalate: several steps climb in turn; a sample that arrives late takes the highest step due, once', () => {
+  const p = escalating([
+    [2 * MIN, 1],
+    [4 * MIN, 2],
+  ]);
+  assert.deepEqual(runTiers([0, 0, 0, 0, 0, 0, 0], p), ['0:fired@0', '2:severity_changed@1', '4:severity_changed@2']);
+  // No sample between 1 and 5 minutes: the first sample after both steps are due jumps to the top.
+  const lc = new AlertLifecycle(1);
+  assert.equal(lc.step(0, 0, at(0), p), Transition.Fired);
+  assert.equal(lc.step(0, 0, at(5), p), Transition.SeverityChanged);
+  assert.equal(lc.tier[0], 2);
+  assert.equal(lc.step(0, 0, at(6), p), Transition.None);
+});
+
+test('escalate: never de-escalates within an episode, and a score tier above the step is kept', () => {
+  const p = escalating([[2 * MIN, 1]]);
+  // Score escalation to 2 at step 1; the time step to 1 at step 2 is below it: nothing is sent.
+  assert.deepEqual(runTiers([0, 2, 0, 0, -1], p), ['0:fired@0', '1:severity_changed@2', '4:resolved@2']);
+});
+
+test('escalate: a new episode starts again at its score tier (the escalation resets on resolve)', () => {
+  const p = escalating([[2 * MIN, 1]]);
+  assert.deepEqual(runTiers([0, 0, 0, -1, 0, 0, 0], p), [
+    '0:fired@0',
+    '2:severity_changed@1',
+    '3:resolved@1',
+    '4:fired@0',
+    '6:severity_changed@1',
+  ]);
+});
+
+test('escalate: an alert held by keep_firing_for is still firing, so it escalates on its clear samples too', () => {
+  const p = escalating([[3 * MIN, 1]], { keepFiringFor: { samples: 5, ms: 0 } });
+  assert.deepEqual(runTiers([0, -1, -1, -1, -1, -1, -1], p), ['0:fired@0', '3:severity_changed@1', '5:resolved@1']);
+  // The sample that resolves does not also escalate.
+  const q = escalating([[3 * MIN, 1]], { keepFiringFor: { samples: 3, ms: 0 } });
+  assert.deepEqual(runTiers([0, -1, -1, -1, -1], q), ['0:fired@0', '3:resolved@0']);
+});
+
+test('escalate: the escalation re-sends at once and restarts the repeat interval', () => {
+  const p = escalating([[2 * MIN, 1]], { repeatMs: 3 * MIN });
+  assert.deepEqual(runTiers([0, 0, 0, 0, 0, 0], p), ['0:fired@0', '2:severity_changed@1', '5:repeat@1']);
+});

@@ -73,7 +73,7 @@ test('mistakes in rules read exactly like configuration errors', () => {
     errorLines('rules:\n  - name: a\n    window: 1.5\n    windw: 3\ntests: [{input_series: [{series: m, values: "1"}]}]\n'),
     [
       'FILE:3:13: rules[0].window must be an integer from 2 to 65535, got 1.5 (number)',
-      'FILE:4:5: rules[0].windw is not a known key (did you mean window?); allowed: name, match, window, short_window, min_samples, memory, likelihood, seasonality, z, severity, severities, direction, std_floor, multi_window, baseline, for, keep_firing_for, rearm, repeat, labels, annotations',
+      'FILE:4:5: rules[0].windw is not a known key (did you mean window?); allowed: name, kind, match, window, short_window, min_samples, memory, likelihood, seasonality, z, severity, severities, direction, std_floor, multi_window, baseline, for, keep_firing_for, rearm, repeat, escalate, labels, annotations',
     ],
   );
   assert.deepEqual(errorLines('rules: [{name: a}, {name: a}]\ntests: [{input_series: [{series: m, values: "1"}]}]\n'), [
