@@ -1,5 +1,147 @@
-/** `sigmawatch ingest` — being built (see the README); this placeholder keeps the command table whole. */
-export async function ingestCommand(_args: string[]): Promise<number> {
-  process.stderr.write('sigmawatch ingest: not built yet\n');
-  return 2;
+/**
+ * `sigmawatch ingest [--config FILE] [--set key=value]...` — pipeline topics to the metrics topic.
+ *
+ * Start-up: validate the configuration (exit 2 naming the key; `ingest.topics` must list at least
+ * one topic, none of them the metrics or dead-letter topic), take the brokers as `run` does, serve
+ * /metrics /healthz /readyz on http.host:ingest.http_port, join ingest.group_id.
+ * SIGTERM / SIGINT: stop fetching, finish the batch in hand (produce, commit), leave the group,
+ * exit 0 — or 1 after shutdown.deadline.
+ */
+import { resolveBrokers } from '../broker/index.js';
+import { ConfigError, type Config } from '../config/index.js';
+import { createLogger, type Logger } from '../observe/logger.js';
+import { startHttpServer, type HttpServer } from '../observe/http.js';
+import { IngestStage } from '../ingest/stage.js';
+import { createIngestMetrics } from '../ingest/metrics.js';
+import { createDecoder, sniffFormat } from '../ingest/formats/index.js';
+import { INGEST_FORMATS } from '../ingest/format.js';
+import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
+import { onStopSignal, startWithin, stopWithin } from './shutdown.js';
+
+const USAGE = `Usage: sigmawatch ingest [--config FILE] [--set key=value]...
+
+Reads unkeyed pipeline topics (ingest.topics: each {topic, format}, format one of
+${INGEST_FORMATS.join(', ')} or auto), turns every sample into its canonical series id and
+produces records keyed by it to kafka.topics.metrics (compact msgpack, up to
+ingest.max_points_per_record points of one series per record), so that every sample of a series
+reaches the same worker. Records that cannot be decoded go whole to kafka.topics.dead_letter with
+the reason. Offsets are committed once the broker has acknowledged the batch's output. Run N of
+them with the same ingest.group_id to share the input partitions. Serves /metrics, /healthz,
+/readyz on http.host:ingest.http_port.
+
+Options:
+  -c, --config FILE    configuration file (YAML), layered over config/default.yaml
+      --set KEY=VALUE  override one key, e.g.
+                       --set 'ingest.topics=[{topic: prometheus, format: prometheus-kafka-adapter}]'
+      --local-broker   no brokers configured: use the local development broker of
+                       'sigmawatch broker start', or start one for this process
+  -h, --help           this text
+
+Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on a usage or configuration error.`;
+
+export async function ingestCommand(args: string[]): Promise<number> {
+  let config: Config;
+  try {
+    const { values } = parse(args, { ...CONFIG_OPTIONS, 'local-broker': { type: 'boolean' } });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    config = loadConfigFromFlags(values);
+    checkIngestConfig(config, values['local-broker'] === true);
+  } catch (e) {
+    return reportError(e, 'ingest');
+  }
+  const logger = createLogger({ level: config.log.level, name: 'sigmawatch-ingest' });
+  try {
+    return await runIngest(config, logger);
+  } catch (e) {
+    logger.fatal({ err: e }, 'ingest failed');
+    return 1;
+  }
+}
+
+/** What only ingest needs of a configuration that is otherwise valid. */
+export function checkIngestConfig(config: Config, localBroker: boolean): void {
+  const { topics } = config.ingest;
+  const k = config.kafka.topics;
+  if (topics.length === 0) {
+    throw new ConfigError([
+      {
+        source: 'config',
+        path: ['ingest', 'topics'],
+        message:
+          "ingest.topics must list at least one {topic, format} (e.g. --set 'ingest.topics=[{topic: prometheus, format: prometheus-kafka-adapter}]'), got [] (array)",
+      },
+    ]);
+  }
+  const loops = topics.flatMap((t, i) =>
+    t.topic === k.metrics || t.topic === k.deadLetter
+      ? [
+          {
+            source: 'config',
+            path: ['ingest', 'topics', i, 'topic'],
+            message: `ingest.topics[${i}].topic is ${JSON.stringify(t.topic)}, which is ${t.topic === k.metrics ? 'kafka.topics.metrics' : 'kafka.topics.dead_letter'}: ingest writes there, so it would read its own output`,
+          },
+        ]
+      : [],
+  );
+  if (loops.length > 0) throw new ConfigError(loops);
+  if (!localBroker && config.kafka.brokers.length === 0) {
+    throw new UsageError(
+      'no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker',
+    );
+  }
+}
+
+async function runIngest(config: Config, logger: Logger): Promise<number> {
+  const stopRequested = onStopSignal(logger);
+  const brokers = await resolveBrokers(config.kafka.brokers, { log: (line) => logger.info(line) });
+  const metrics = createIngestMetrics();
+  let fatal: () => void = () => {};
+  const crashed = new Promise<'crash'>((resolve) => (fatal = () => resolve('crash')));
+  const stage = new IngestStage({
+    config,
+    brokers: brokers.brokers,
+    logger,
+    metrics,
+    decoderFor: (format) => createDecoder(format),
+    sniff: sniffFormat,
+    onFatal: () => fatal(),
+  });
+  let http: HttpServer | undefined;
+  const stop = async (): Promise<void> => {
+    await stage.stop();
+    await http?.close();
+    await brokers.stop();
+  };
+  if (config.ingest.httpPort !== 0) {
+    http = await startHttpServer({
+      host: config.http.host,
+      port: config.ingest.httpPort,
+      metrics: metrics.registry,
+      health: () => stage.health(),
+      ready: () => stage.ready(),
+      logger,
+    });
+    logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
+  }
+  let started;
+  try {
+    started = await startWithin(stage.start(), stopRequested, config.kafka.connectTimeoutMs);
+  } catch (e) {
+    await stopWithin(stop, config.shutdown.deadlineMs, logger, true);
+    throw e;
+  }
+  if (started.kind === 'timeout') {
+    logger.fatal(
+      { brokers: brokers.brokers, connectTimeoutMs: config.kafka.connectTimeoutMs },
+      `could not start within kafka.connect_timeout (${config.kafka.connectTimeoutMs} ms): are the brokers ${brokers.brokers.join(', ')} reachable?`,
+    );
+    await stopWithin(stop, config.shutdown.deadlineMs, logger, true);
+    return 1;
+  }
+  const signal = started.kind === 'signal' ? started.signal : await Promise.race([stopRequested, crashed]);
+  logger.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
+  return stopWithin(stop, config.shutdown.deadlineMs, logger, signal === 'crash');
 }
