@@ -6,7 +6,8 @@
 import type { Config } from '../config/index.js';
 import { Transition } from '../core/lifecycle.js';
 import { Outcome } from '../core/outcome.js';
-import { DEAD_LETTER_HEADERS } from '../codec/dead-letter.js';
+import { DEAD_LETTER_HEADERS, type DeadLetter } from '../codec/dead-letter.js';
+import type { SourceRecord } from '../codec/source-record.js';
 import { Engine } from '../engine/engine.js';
 import type { EngineAlert } from '../engine/batch-result.js';
 import { replayFile, type RecordSink } from './reader.js';
@@ -20,6 +21,11 @@ export interface ReplayObserver {
   alert(a: EngineAlert): void;
   /** A row that was skipped: a file-level problem, or the decoder's reason for the record. */
   reject(file: string, line: string, reason: RejectReason, detail: string): void;
+  /**
+   * Every record right after the engine processed it (`dead`: its dead letter, if it became one),
+   * while the engine's lastSlot and lastBaseline still describe it: what replay --report draws.
+   */
+  processed?(record: SourceRecord, dead: DeadLetter | undefined): void;
 }
 
 export interface ReplayTotals {
@@ -62,6 +68,7 @@ export class ReplayRun {
         // A record the decoder refused is reported at once, like a row the reader refused.
         const dead = this.engine.process(record);
         if (dead !== undefined) this.observer.reject(name, record.offset, dead.reason, String(dead.headers[DEAD_LETTER_HEADERS.error]));
+        this.observer.processed?.(record, dead);
         if (++this.pending === BATCH_ROWS) this.finishBatch();
       },
       reject: (file, line, reason, detail) => this.observer.reject(file, String(line), reason, detail),

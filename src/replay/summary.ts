@@ -6,6 +6,7 @@
 import type { EngineAlert } from '../engine/batch-result.js';
 import type { DeadLetterReason } from '../codec/dead-letter.js';
 import type { RowRejectReason } from './reader.js';
+import type { SummaryTable } from '../report/page.js';
 
 /** Why a row was skipped: something only a file gets wrong, or what the decoder says of the record. */
 export type RejectReason = RowRejectReason | DeadLetterReason;
@@ -71,15 +72,7 @@ export class ReplaySummary {
   }
 
   /** The human summary, several lines. */
-  format(o: {
-    files: number;
-    series: number;
-    refused: number;
-    seconds: number;
-    stillFiring: number;
-    heldBack: number;
-    spanMs: number;
-  }): string {
+  format(o: RunFigures): string {
     const lines: string[] = [];
     const rate = o.seconds > 0 ? Math.round(this.rows / o.seconds) : 0;
     lines.push(
@@ -101,20 +94,7 @@ export class ReplaySummary {
       );
     lines.push(`  breaches held back by \`for\`: ${fmt(o.heldBack)} (cleared before they had lasted long enough to fire)`);
     if (this.alerts.size > 0) {
-      const header = ['rule', 'severity', 'fired', 'escalated', 'repeats', 'resolved', 'flaps', 'mean duration'];
-      const rows = [...this.alerts].sort().map(([key, c]) => {
-        const [rule, severity] = key.split('\u0000');
-        return [
-          rule!,
-          severity!,
-          fmt(c.fired),
-          fmt(c.escalated),
-          fmt(c.repeated),
-          fmt(c.resolved),
-          fmt(c.flaps),
-          c.resolved > 0 ? fmtDuration(c.durationMs / c.resolved) : '-',
-        ];
-      });
+      const { header, rows } = this.ruleTable();
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       const line = (r: string[]) => '    ' + r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
       lines.push(line(header));
@@ -122,6 +102,71 @@ export class ReplaySummary {
     }
     return lines.join('\n');
   }
+
+  /**
+   * The same figures as format(), as tables for the report page: the run's facts, rejected rows
+   * by reason, and alerts per rule and severity.
+   */
+  tables(o: RunFigures): SummaryTable[] {
+    const t = this.totals;
+    const rate = o.seconds > 0 ? Math.round(this.rows / o.seconds) : 0;
+    const seriesDays = (o.series * o.spanMs) / 86_400_000;
+    const facts: string[][] = [
+      ['files', fmt(o.files)],
+      ['rows', `${fmt(this.rows)} in ${o.seconds.toFixed(2)} s (${fmt(rate)} rows/s)`],
+      ['series', `${fmt(o.series)}${o.refused > 0 ? ` (refused beyond store.max_series: ${fmt(o.refused)} samples)` : ''}`],
+      ['rows rejected', fmt(this.rejectedTotal)],
+      [
+        'alerts',
+        `${fmt(t.fired)} fired, ${fmt(t.resolved)} resolved, ${fmt(t.flaps)} flaps (resolved within ${fmtDuration(this.flapWindowMs)}), ${fmt(o.stillFiring)} still firing at the end`,
+      ],
+    ];
+    if (seriesDays > 0)
+      facts.push([
+        'pages per series-day',
+        `${(t.fired / seriesDays).toFixed(3)} (${fmt(t.fired)} fired over ${fmt(o.series)} series × ${(o.spanMs / 86_400_000).toFixed(1)} days)`,
+      ]);
+    facts.push(['breaches held back by `for`', `${fmt(o.heldBack)} (cleared before they had lasted long enough to fire)`]);
+    const tables: SummaryTable[] = [{ caption: 'Replay', header: [], rows: facts }];
+    if (this.rejected.size > 0)
+      tables.push({
+        caption: 'Rows rejected',
+        header: ['reason', 'rows', 'first at'],
+        rows: [...this.rejected].sort((a, b) => b[1].count - a[1].count).map(([reason, r]) => [reason, fmt(r.count), r.first]),
+        numeric: [1],
+      });
+    if (this.alerts.size > 0) tables.push({ caption: 'Alerts per rule and severity', ...this.ruleTable(), numeric: [2, 3, 4, 5, 6, 7] });
+    return tables;
+  }
+
+  private ruleTable(): { header: string[]; rows: string[][] } {
+    const header = ['rule', 'severity', 'fired', 'escalated', 'repeats', 'resolved', 'flaps', 'mean duration'];
+    const rows = [...this.alerts].sort().map(([key, c]) => {
+      const [rule, severity] = key.split('\u0000');
+      return [
+        rule!,
+        severity!,
+        fmt(c.fired),
+        fmt(c.escalated),
+        fmt(c.repeated),
+        fmt(c.resolved),
+        fmt(c.flaps),
+        c.resolved > 0 ? fmtDuration(c.durationMs / c.resolved) : '-',
+      ];
+    });
+    return { header, rows };
+  }
+}
+
+/** What the run knows beyond the summary's counts. */
+export interface RunFigures {
+  files: number;
+  series: number;
+  refused: number;
+  seconds: number;
+  stillFiring: number;
+  heldBack: number;
+  spanMs: number;
 }
 
 export function fmt(n: number): string {
