@@ -35,11 +35,15 @@ export function whatIfLabel(w: WhatIfResult): string {
   return w.kind === 'for' ? `for: ${formatDuration(w.ms)}` : `keep_firing_for: +${formatDuration(w.ms)}`;
 }
 
-/** The candidates that would have paged less, per rule, most saving first. */
+/** The candidates that would have paged less. */
 export function quieter(rules: readonly RuleReview[]): { rule: string; pages: number; result: WhatIfResult }[] {
   const out: { rule: string; pages: number; result: WhatIfResult }[] = [];
   for (const r of rules) for (const w of r.whatIf) if (w.pages < r.pages) out.push({ rule: r.rule, pages: r.pages, result: w });
-  return out.sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.result.pages - b.result.pages));
+  // By rule, then as the candidates were given: for before keep_firing_for, shortest first.
+  const kind = (w: WhatIfResult) => (w.kind === 'for' ? 0 : 1);
+  return out.sort((a, b) =>
+    a.rule !== b.rule ? (a.rule < b.rule ? -1 : 1) : kind(a.result) - kind(b.result) || a.result.ms - b.result.ms,
+  );
 }
 
 function sourceLine(doc: ReviewDocument): string {
