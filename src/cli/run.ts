@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { Worker } from '../kafka/worker.js';
-import { onStopSignal, stopWithin } from './shutdown.js';
+import { onStopSignal, startWithin, stopWithin } from './shutdown.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
 
 const USAGE = `Usage: sigmawatch run [--config FILE] [--set key=value]...
@@ -64,6 +64,8 @@ export async function runCommand(args: string[]): Promise<number> {
 }
 
 async function runWorker(config: Config, logger: Logger): Promise<number> {
+  // Signals count from the first moment: SIGTERM during start-up stops the process at once.
+  const stopRequested = onStopSignal(logger);
   const brokers = await resolveBrokers(config.kafka.brokers, { log: (line) => logger.info(line) });
   const metrics = createMetrics();
   // A consumer that crashed for good leaves a process that consumes nothing: exit 1 (after the
@@ -72,6 +74,11 @@ async function runWorker(config: Config, logger: Logger): Promise<number> {
   const crashed = new Promise<'crash'>((resolve) => (fatal = () => resolve('crash')));
   const worker = new Worker({ config, brokers: brokers.brokers, logger, metrics, onFatal: (e) => fatal(e) });
   let http: HttpServer | undefined;
+  const stop = async (): Promise<void> => {
+    await worker.stop();
+    await http?.close();
+    await brokers.stop();
+  };
   if (config.http.port !== 0) {
     http = await startHttpServer({
       host: config.http.host,
@@ -84,15 +91,23 @@ async function runWorker(config: Config, logger: Logger): Promise<number> {
     logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
   }
 
-  const stopRequested = onStopSignal(logger);
-
-  await worker.start();
-  const signal = await Promise.race([stopRequested, crashed]);
+  let started;
+  try {
+    started = await startWithin(worker.start(), stopRequested, config.kafka.connectTimeoutMs);
+  } catch (e) {
+    // Nothing of a half-started worker may keep the process alive.
+    await stopWithin(stop, config.shutdown.deadlineMs, logger, true);
+    throw e;
+  }
+  if (started.kind === 'timeout') {
+    logger.fatal(
+      { brokers: brokers.brokers, connectTimeoutMs: config.kafka.connectTimeoutMs },
+      `could not start within kafka.connect_timeout (${config.kafka.connectTimeoutMs} ms): are the brokers ${brokers.brokers.join(', ')} reachable? (the kafkajs lines above say what failed)`,
+    );
+    await stopWithin(stop, config.shutdown.deadlineMs, logger, true);
+    return 1;
+  }
+  const signal = started.kind === 'signal' ? started.signal : await Promise.race([stopRequested, crashed]);
   logger.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
-  const stop = async (): Promise<void> => {
-    await worker.stop();
-    await http?.close();
-    await brokers.stop();
-  };
   return stopWithin(stop, config.shutdown.deadlineMs, logger, signal === 'crash');
 }

@@ -43,3 +43,34 @@ export async function stopWithin(stop: () => Promise<void>, deadlineMs: number, 
   logger.info('bye');
   return crashed ? 1 : 0;
 }
+
+/** How a start-up step ended: done, interrupted by a stop signal, or out of time. */
+export type StartOutcome =
+  | { readonly kind: 'started' }
+  | { readonly kind: 'signal'; readonly signal: NodeJS.Signals }
+  | { readonly kind: 'timeout' };
+
+/**
+ * Waits for a start-up step (connecting, joining) until it is done, a stop signal comes or
+ * `timeoutMs` passes — so SIGTERM is honoured at once and an unreachable cluster fails in bounded
+ * time instead of after the client's own retries. A step that fails rejects; a step that was
+ * abandoned may still fail later, which is ignored (the caller is stopping).
+ */
+export async function startWithin(
+  step: Promise<unknown>,
+  stopRequested: Promise<NodeJS.Signals>,
+  timeoutMs: number,
+): Promise<StartOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<StartOutcome>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs)));
+  try {
+    return await Promise.race([
+      step.then((): StartOutcome => ({ kind: 'started' })),
+      stopRequested.then((signal): StartOutcome => ({ kind: 'signal', signal })),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    step.catch(() => undefined);
+  }
+}

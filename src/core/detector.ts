@@ -10,6 +10,7 @@
  * its facts into the preallocated `alerts` queue.
  */
 import type { Rule } from './rule.js';
+import type { SeriesBudget } from './series-budget.js';
 import type { SeriesIdentity } from './series-identity.js';
 import { SeriesStore, NO_RULE, MAX_RULES } from './store.js';
 import { AlertLifecycle, Transition, TRANSITION_NAMES, FIRING, INACTIVE } from './lifecycle.js';
@@ -52,6 +53,8 @@ export interface DetectorOptions {
   readonly rules: readonly Rule[];
   readonly maxSeries: number;
   readonly initialCapacity?: number;
+  /** A bound on live series shared with other detectors (the worker's store.max_series). */
+  readonly seriesBudget?: SeriesBudget;
 }
 
 /** The event a transition sends, indexed by Transition (None, Pending and HeldBack send nothing). */
@@ -111,6 +114,7 @@ export class Detector {
       stride,
       maxSeries: opts.maxSeries,
       initialCapacity: opts.initialCapacity,
+      budget: opts.seriesBudget,
       withShort: opts.rules.some((r) => r.multiWindow),
     });
     this.lifecycle = new AlertLifecycle(this.store.capacity);

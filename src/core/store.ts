@@ -10,6 +10,7 @@ import { KeyTable, MAX_SLOTS } from './key-table.js';
 import { RollingWindows } from './window.js';
 import { grow } from './slab.js';
 import { Snapshot, SnapshotReader } from './snapshot.js';
+import type { SeriesBudget } from './series-budget.js';
 
 export interface StoreOptions {
   /** Largest window (W) any series in this store will use: the ring length per slot. */
@@ -20,6 +21,8 @@ export interface StoreOptions {
   readonly initialCapacity?: number;
   /** Keep short-window statistics (multi-window rules need them). Default true. */
   readonly withShort?: boolean;
+  /** A bound shared with other stores (the worker's store.max_series); none = maxSeries alone. */
+  readonly budget?: SeriesBudget;
 }
 
 const UTF8 = new TextDecoder();
@@ -42,6 +45,9 @@ export class SeriesStore {
   private fresh = 0;
   private free: Int32Array;
   private freeCount = 0;
+  private readonly budget: SeriesBudget | undefined;
+  /** Whether this store's series are counted in the budget (until release()). */
+  private counted = true;
 
   constructor(opts: StoreOptions) {
     const { stride, maxSeries } = opts;
@@ -57,6 +63,7 @@ export class SeriesStore {
     this.lastSeen = new Float64Array(capacity);
     this.rule = new Uint8Array(capacity);
     this.free = new Int32Array(capacity);
+    this.budget = opts.budget;
   }
 
   /** Whether the slot holds a series (a held key is never empty). */
@@ -93,16 +100,19 @@ export class SeriesStore {
     return this.keys.find(key, start, end);
   }
 
-  /** Adds a series (not present: find() it first); returns its slot, or -1 when the store holds maxSeries series. */
+  /**
+   * Adds a series (not present: find() it first); returns its slot, or -1 when the store holds
+   * maxSeries series or the shared budget is spent.
+   */
   insert(key: Uint8Array, start: number, end: number, rule: number, window: number, shortWindow: number): number {
     let slot: number;
     if (this.freeCount > 0) {
+      if (this.budget !== undefined && !this.budget.tryTake()) return -1;
       slot = this.free[--this.freeCount];
     } else {
-      if (this.fresh === this.capacity) {
-        if (this.capacity >= this.maxSeries) return -1;
-        this.grow(Math.min(this.capacity * 2, this.maxSeries));
-      }
+      if (this.fresh === this.capacity && this.capacity >= this.maxSeries) return -1;
+      if (this.budget !== undefined && !this.budget.tryTake()) return -1;
+      if (this.fresh === this.capacity) this.grow(Math.min(this.capacity * 2, this.maxSeries));
       slot = this.fresh++;
     }
     this.keys.insert(key, start, end, slot);
@@ -116,6 +126,13 @@ export class SeriesStore {
     if (!this.isAlive(slot)) return;
     this.keys.remove(slot);
     this.free[this.freeCount++] = slot;
+    if (this.counted) this.budget?.release(1);
+  }
+
+  /** Gives this store's series back to the shared budget: the store is being dropped (its partition left). Idempotent. */
+  releaseBudget(): void {
+    if (this.counted) this.budget?.release(this.size);
+    this.counted = false;
   }
 
   /**
@@ -245,6 +262,7 @@ export class SeriesStore {
       this.keys.insert(keys, offset, end, slot);
       offset = end;
     }
+    if (this.counted) this.budget?.add(this.size);
   }
 
   /**

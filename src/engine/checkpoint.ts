@@ -118,6 +118,7 @@ export function restoreEngine(options: EngineOptions, checkpoint: DecodedCheckpo
   try {
     engine.restore(checkpoint.payload);
   } catch (e) {
+    engine.release(); // whatever of it was counted in the worker's series budget
     throw new CheckpointError('incompatible', `checkpoint does not fit this engine: ${(e as Error).message}`, { cause: e });
   }
   return engine;

@@ -12,6 +12,7 @@
  * forever and wedge the partition.
  */
 import { Detector, NO_SLOT } from '../core/detector.js';
+import type { SeriesBudget } from '../core/series-budget.js';
 import { Outcome } from '../core/outcome.js';
 import { isResolution } from '../core/alert-queue.js';
 import type { Rule } from '../core/rule.js';
@@ -34,6 +35,8 @@ export interface EngineOptions {
   readonly rules: readonly Rule[];
   /** Bound on live series (this engine's store). */
   readonly maxSeries: number;
+  /** A bound on live series shared with the worker's other engines (store.max_series per worker). */
+  readonly seriesBudget?: SeriesBudget;
   readonly initialCapacity?: number;
   /** Series without a sample for this long (sample time) are evicted; Infinity = never. */
   readonly idleTimeoutMs: number;
@@ -68,7 +71,12 @@ export class Engine {
   private last = NO_SLOT;
 
   constructor(private readonly options: EngineOptions) {
-    this.detector = new Detector({ rules: options.rules, maxSeries: options.maxSeries, initialCapacity: options.initialCapacity });
+    this.detector = new Detector({
+      rules: options.rules,
+      maxSeries: options.maxSeries,
+      initialCapacity: options.initialCapacity,
+      seriesBudget: options.seriesBudget,
+    });
     this.result = new BatchResult(options.rules.length);
     this.builder = new AlertEventBuilder(options.rules);
     this.evictEveryMs = options.evictEveryMs ?? options.idleTimeoutMs / 10;
@@ -203,6 +211,11 @@ export class Engine {
   /** Live series. */
   get seriesCount(): number {
     return this.detector.store.size;
+  }
+
+  /** The engine is being dropped (its partition left this worker): its series leave the shared budget. */
+  release(): void {
+    this.detector.store.releaseBudget();
   }
 
   private processRecord(record: SourceRecord): void {

@@ -32,7 +32,7 @@ export function recordBatch(m: Metrics, r: BatchResult, c: BatchContext): void {
   for (let i = 0; i < r.deadLetterCounts.length; i++)
     if (r.deadLetterCounts[i] > 0) m.deadLetters.labels(DEAD_LETTER_REASONS[i]!).inc(r.deadLetterCounts[i]);
   const refused = r.outcomes[Outcome.Refused];
-  if (refused > 0) m.refusedSeries.inc(refused);
+  if (refused > 0) m.refusedSeries.labels(c.partition).inc(refused);
   if (r.evicted > 0) m.evictedSeries.inc(r.evicted);
   for (const { event, rule, flap, firedAt } of r.alerts) {
     const name = c.rules[rule]!.name;

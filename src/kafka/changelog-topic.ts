@@ -51,12 +51,24 @@ export async function ensureChangelog(admin: Admin, plan: ChangelogPlan, log: Lo
     });
     log.info({ topic: plan.changelog, partitions }, 'created the changelog topic (compacted)');
   } catch (e) {
-    // Another worker of the group may have created it a moment ago.
-    const now = await partitionCount(admin, plan.changelog);
+    // Another worker of the group may have created it a moment ago; or it was created and the
+    // wait for its leaders read metadata the broker had not caught up with (UNKNOWN_TOPIC_OR_PARTITION
+    // on a busy broker): either way it shows up within a few seconds.
+    const now = await appearing(admin, plan.changelog, 10_000);
     if (now === null) throw new Error(`could not create the changelog topic ${plan.changelog}: ${(e as Error).message}`, { cause: e });
     return now;
   }
   return partitions;
+}
+
+/** The topic's partition count once it is listed with its metadata, or null after `withinMs`. */
+async function appearing(admin: Admin, topic: string, withinMs: number): Promise<number | null> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const count = await partitionCount(admin, topic).catch(() => null);
+    if (count !== null || Date.now() >= until) return count;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 async function partitionCount(admin: Admin, topic: string): Promise<number | null> {

@@ -32,6 +32,9 @@ import { ChangelogWriter } from './changelog-writer.js';
 import { Checkpointer } from './checkpointer.js';
 import { Restorer } from './restorer.js';
 import { checkpointMetrics } from './checkpoint-metrics.js';
+import { WorkerHealth } from './health.js';
+import { SeriesBudget } from '../core/series-budget.js';
+import type { ProbeResult } from '../observe/http.js';
 
 export interface WorkerOptions {
   readonly config: Config;
@@ -49,9 +52,13 @@ export interface WorkerOptions {
 /** Kafka errors that mean "this member no longer owns what it tried to commit". */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
 
+/** A rebalance error, also when kafkajs's retrier wrapped it (KafkaJSNonRetriableError keeps it as `cause`). */
 function isRebalanceError(e: unknown): boolean {
-  const err = e as { type?: string; name?: string };
-  return REBALANCE_ERRORS.has(err?.type ?? '') || err?.name === 'KafkaJSRebalanceInProgress';
+  for (let err = e as { type?: string; name?: string; cause?: unknown } | undefined, depth = 0; err != null && depth < 5; depth++) {
+    if (REBALANCE_ERRORS.has(err.type ?? '') || err.name === 'KafkaJSRebalanceInProgress') return true;
+    err = err.cause as typeof err;
+  }
+  return false;
 }
 
 /** Heartbeat at least every this many records inside a long batch. */
@@ -70,9 +77,9 @@ export class Worker {
   private batchInHand: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly log: Logger;
-  private joined = false;
-  private assigned = 0;
-  private crashed: Error | null = null;
+  private readonly probes: WorkerHealth;
+  /** store.max_series bounds the worker's live series, shared by its partitions. */
+  private readonly seriesBudget: SeriesBudget;
   private stopping = false;
   /** Last offset processed per "topic:partition", for the shutdown log line. */
   private readonly processed = new Map<string, string>();
@@ -81,6 +88,8 @@ export class Worker {
     const k = options.config.kafka;
     this.now = options.now ?? Date.now;
     this.log = options.logger;
+    this.probes = new WorkerHealth({ ...options.config.health, now: this.now });
+    this.seriesBudget = new SeriesBudget(options.config.store.maxSeries);
     this.kafka = kafkaClient(k, options.brokers, options.logger);
     this.consumer = this.kafka.consumer({
       groupId: k.groupId,
@@ -131,7 +140,9 @@ export class Worker {
     const events = this.consumer.events;
     this.consumer.on(events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
     this.consumer.on(events.CRASH, (e) => {
-      this.crashed = e.payload.error;
+      // kafkajs restarts the consumer itself when it can: out of the group until it joins again,
+      // but alive (liveness judges progress, not this event).
+      this.probes.left();
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
       if (!e.payload.restart) this.options.onFatal?.(e.payload.error);
     });
@@ -208,6 +219,7 @@ export class Worker {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.probes.stop();
     if (this.checkpointer !== null) {
       try {
         this.consumer.pause([{ topic: this.options.config.kafka.topics.metrics }]);
@@ -220,26 +232,23 @@ export class Worker {
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.changelogProducer?.disconnect();
-    this.joined = false;
     this.log.info({ processed: Object.fromEntries(this.processed) }, 'worker stopped');
   }
 
-  /** Ready once joined to the group with at least one partition. */
-  ready(): { ok: boolean; detail: object } {
-    const ok = this.joined && this.assigned > 0 && !this.stopping;
-    return {
-      ok,
-      detail: {
-        joined: this.joined,
-        assignedPartitions: this.assigned,
-        restoringPartitions: this.restorer?.partitions() ?? [],
-        stopping: this.stopping,
-      },
-    };
+  /** `/readyz`: in the group (with or without partitions) and able to publish (see health.ts). */
+  ready(): ProbeResult {
+    const r = this.probes.readiness();
+    return { ok: r.ok, detail: { ...r.detail, restoringPartitions: this.restorer?.partitions() ?? [] } };
   }
 
-  health(): { ok: boolean; detail: object } {
-    return this.crashed === null ? { ok: true, detail: {} } : { ok: false, detail: { error: this.crashed.message } };
+  /** Partitions of the metrics topic this worker holds now. */
+  assignedPartitions(): number {
+    return this.probes.assignedPartitions;
+  }
+
+  /** `/healthz`: fails only while the worker is stuck (see health.ts). */
+  health(): ProbeResult {
+    return this.probes.liveness();
   }
 
   /** Live series per partition (for tests and the demo). */
@@ -255,6 +264,7 @@ export class Worker {
     for (const [key, state] of this.partitions) {
       if (!assigned.has(state.partition)) {
         this.partitions.delete(key);
+        state.engine.release();
         this.checkpointer?.forget(state);
         this.options.metrics.activeSeries.remove(String(state.partition));
         if (this.checkpointer !== null) checkpointMetrics(this.options.metrics.registry).checkpointBytes.remove(String(state.partition));
@@ -269,8 +279,7 @@ export class Worker {
     const added = [...assigned].filter((p) => !held(p));
     const removed = (this.restorer?.partitions() ?? []).filter((p) => !assigned.has(p));
     this.restorer?.onAssignment(added, removed);
-    this.joined = true;
-    this.assigned = assigned.size;
+    this.probes.joined([...assigned]);
     this.options.metrics.rebalances.inc();
     this.options.metrics.assignedPartitions.set(assigned.size);
     this.log.info({ assignment }, 'joined group');
@@ -281,6 +290,7 @@ export class Worker {
     return {
       rules,
       maxSeries: store.maxSeries,
+      seriesBudget: this.seriesBudget,
       initialCapacity: store.initialCapacity,
       idleTimeoutMs: store.idleTimeoutMs,
       flapWindowMs: alerts.flapWindowMs,
@@ -310,6 +320,7 @@ export class Worker {
     const started = performance.now();
     const state = this.stateFor(topic, partition);
     state.inBatch = true;
+    this.probes.batchStarted();
     try {
       let from = 0;
       if (state.replayUntil !== null) {
@@ -319,6 +330,8 @@ export class Worker {
       await this.processLive(state, payload, from, started);
     } finally {
       state.inBatch = false;
+      const next = state.next ?? (payload.batch.messages.length > 0 ? BigInt(payload.batch.messages[0]!.offset) : null);
+      this.probes.batchFinished(partition, next === null ? undefined : Math.max(0, Number(BigInt(payload.batch.highWatermark) - next)));
     }
   }
 
@@ -379,7 +392,7 @@ export class Worker {
     state.took(last, taken);
     this.processed.set(`${topic}:${partition}`, last);
 
-    await this.publish(result);
+    await this.publishHeartbeating(result, heartbeat);
     const ackedAt = this.now();
     // Counted once the broker has the output, whether or not the commit below goes through: the
     // alerts were delivered either way.
@@ -409,10 +422,41 @@ export class Worker {
     }
     state.committed = state.next;
     this.checkpointer?.afterCommit(state);
-    await heartbeat();
+    try {
+      await heartbeat();
+    } catch (e) {
+      // The group moved on while this batch was in hand: kafkajs rejoins on its next fetch.
+      if (!isRebalanceError(e)) throw e;
+    }
     const lag = Number(BigInt(batch.highWatermark) - BigInt(last) - 1n);
     this.options.metrics.consumerLag.labels(topic, String(partition)).set(lag);
     this.options.metrics.batchDuration.observe((performance.now() - started) / 1000);
+  }
+
+  /**
+   * publish(), heartbeating all the while: an alerts topic (or broker) that is away for longer than
+   * the session timeout must not get this member expelled, with its commit refused afterwards.
+   * Readiness reports the wait once it passes health.publish_timeout.
+   */
+  private async publishHeartbeating(result: BatchResult, heartbeat: () => Promise<void>): Promise<void> {
+    if (result.alerts.length === 0 && result.deadLetters.length === 0) return;
+    this.probes.publishStarted();
+    let beating: Promise<void> = Promise.resolve();
+    const beat = setInterval(() => {
+      // One heartbeat at a time; a refused one (the group is rebalancing) is the commit's to handle.
+      beating = beating.then(() =>
+        heartbeat().catch((e: unknown) => {
+          if (!isRebalanceError(e)) this.log.warn({ err: e }, 'heartbeat while publishing failed');
+        }),
+      );
+    }, this.options.config.kafka.heartbeatIntervalMs);
+    try {
+      await this.publish(result);
+    } finally {
+      clearInterval(beat);
+      await beating;
+      this.probes.publishFinished();
+    }
   }
 
   /** Alerts, then dead letters, each in requests the broker accepts, one at a time (kafkajs does not keep concurrent sends in order). */

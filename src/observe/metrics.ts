@@ -53,8 +53,8 @@ export interface Metrics {
   readonly alertsFiring: Gauge<'rule'>;
   /** `sigmawatch_active_series{partition}`: series held in memory, per assigned partition. */
   readonly activeSeries: Gauge<'partition'>;
-  /** `sigmawatch_refused_series_total`: new series refused because the store was full. */
-  readonly refusedSeries: Counter;
+  /** `sigmawatch_refused_series_total{partition}`: samples of new series refused because the worker held store.max_series series. */
+  readonly refusedSeries: Counter<'partition'>;
   /** `sigmawatch_evicted_series_total`: idle series whose slots were recycled. */
   readonly evictedSeries: Counter;
   /** `sigmawatch_batch_duration_seconds`: time to process one consumed batch. */
@@ -139,7 +139,8 @@ export function createMetrics(): Metrics {
     }),
     refusedSeries: new Counter({
       name: 'sigmawatch_refused_series_total',
-      help: 'New series refused because the series store was at its configured maximum.',
+      help: 'Samples of new series refused because the worker held store.max_series series (shared by its partitions), by partition.',
+      labelNames: ['partition'],
       registers,
     }),
     evictedSeries: new Counter({

@@ -5,28 +5,34 @@
  * folded the same way (min and max of each group of 2^(level+1) rows), so spikes and dips stay
  * visible at any length (the way a min/max-per-pixel chart decimates) while memory stays flat.
  * Each point carries the expected band (lo, hi) of its row, NaN where the row was not scored.
+ *
+ * Two arrays per trace (time and value interleaved; lo and hi interleaved), starting small: a
+ * replay can hold a trace for each of many thousands of series.
  */
 
 /** Points a trace starts with room for; it doubles up to its cap. */
-const INITIAL_POINTS = 64;
+const INITIAL_POINTS = 8;
 
 export class SeriesTrace {
-  /** Sample times (Unix ms), values and band, points [0, length). */
-  ts = new Float64Array(INITIAL_POINTS);
-  value = new Float64Array(INITIAL_POINTS);
-  lo = new Float32Array(INITIAL_POINTS);
-  hi = new Float32Array(INITIAL_POINTS);
-  length = 0;
+  /** [ts0, value0, ts1, value1, ...] for points [0, length): Unix ms and value. */
+  private tv = new Float64Array(2 * INITIAL_POINTS);
+  /** [lo0, hi0, lo1, hi1, ...]: the expected band of each point. */
+  private band = new Float32Array(2 * INITIAL_POINTS);
+  private length = 0;
   /** Rows fed in (every row, kept or folded). */
   rows = 0;
   /** 0: every row is a point; L ≥ 1: each pair of points is the min and max of 2^(L+1) rows. */
   level = 0;
-  /** The group being folded at level ≥ 1: rows in it, and the indices 0 = min, 1 = max of its rows' fields. */
+  /** The group being folded at level ≥ 1: its rows so far, and its lowest and highest row. */
   private groupRows = 0;
-  private readonly groupTs = new Float64Array(2);
-  private readonly groupValue = new Float64Array(2);
-  private readonly groupLo = new Float64Array(2);
-  private readonly groupHi = new Float64Array(2);
+  private minTs = 0;
+  private minValue = 0;
+  private minLo = 0;
+  private minHi = 0;
+  private maxTs = 0;
+  private maxValue = 0;
+  private maxLo = 0;
+  private maxHi = 0;
 
   /** @param cap most points kept, a multiple of 4 (≥ 8) */
   constructor(private cap: number) {
@@ -46,9 +52,19 @@ export class SeriesTrace {
       if (this.length >= this.cap) this.halve();
       return;
     }
-    const g = this.groupRows++;
-    if (g === 0 || value < this.groupValue[0]) this.setGroup(0, ts, value, lo, hi);
-    if (g === 0 || value > this.groupValue[1]) this.setGroup(1, ts, value, lo, hi);
+    const first = this.groupRows++ === 0;
+    if (first || value < this.minValue) {
+      this.minTs = ts;
+      this.minValue = value;
+      this.minLo = lo;
+      this.minHi = hi;
+    }
+    if (first || value > this.maxValue) {
+      this.maxTs = ts;
+      this.maxValue = value;
+      this.maxLo = lo;
+      this.maxHi = hi;
+    }
     if (this.groupRows === 2 ** (this.level + 1)) {
       this.flushGroup();
       if (this.length >= this.cap) this.halve();
@@ -67,46 +83,49 @@ export class SeriesTrace {
    * far), without changing the trace.
    */
   forEach(each: (ts: number, value: number, lo: number, hi: number) => void): void {
-    for (let i = 0; i < this.length; i++) each(this.ts[i], this.value[i], this.lo[i], this.hi[i]);
+    const { tv, band } = this;
+    for (let i = 0; i < this.length; i++) each(tv[2 * i], tv[2 * i + 1], band[2 * i], band[2 * i + 1]);
     if (this.groupRows === 0) return;
-    const first = this.groupTs[0] <= this.groupTs[1] ? 0 : 1;
-    each(this.groupTs[first], this.groupValue[first], this.groupLo[first], this.groupHi[first]);
-    if (this.groupRows > 1 && this.groupTs[0] !== this.groupTs[1])
-      each(this.groupTs[1 - first], this.groupValue[1 - first], this.groupLo[1 - first], this.groupHi[1 - first]);
+    if (this.groupRows === 1 || this.minTs === this.maxTs) {
+      each(this.minTs, this.minValue, this.minLo, this.minHi);
+    } else if (this.minTs < this.maxTs) {
+      each(this.minTs, this.minValue, this.minLo, this.minHi);
+      each(this.maxTs, this.maxValue, this.maxLo, this.maxHi);
+    } else {
+      each(this.maxTs, this.maxValue, this.maxLo, this.maxHi);
+      each(this.minTs, this.minValue, this.minLo, this.minHi);
+    }
   }
 
   /** Points forEach would give. */
   get points(): number {
-    return this.length + (this.groupRows === 0 ? 0 : this.groupRows > 1 && this.groupTs[0] !== this.groupTs[1] ? 2 : 1);
+    return this.length + (this.groupRows === 0 ? 0 : this.groupRows > 1 && this.minTs !== this.maxTs ? 2 : 1);
   }
 
   /** Memory held by the points, in bytes. */
   get bytes(): number {
-    return this.ts.byteLength + this.value.byteLength + this.lo.byteLength + this.hi.byteLength;
-  }
-
-  private setGroup(i: number, ts: number, value: number, lo: number, hi: number): void {
-    this.groupTs[i] = ts;
-    this.groupValue[i] = value;
-    this.groupLo[i] = lo;
-    this.groupHi[i] = hi;
+    return this.tv.byteLength + this.band.byteLength;
   }
 
   private flushGroup(): void {
-    const first = this.groupTs[0] <= this.groupTs[1] ? 0 : 1;
-    this.push(this.groupTs[first], this.groupValue[first], this.groupLo[first], this.groupHi[first]);
-    this.push(this.groupTs[1 - first], this.groupValue[1 - first], this.groupLo[1 - first], this.groupHi[1 - first]);
+    if (this.minTs <= this.maxTs) {
+      this.push(this.minTs, this.minValue, this.minLo, this.minHi);
+      this.push(this.maxTs, this.maxValue, this.maxLo, this.maxHi);
+    } else {
+      this.push(this.maxTs, this.maxValue, this.maxLo, this.maxHi);
+      this.push(this.minTs, this.minValue, this.minLo, this.minHi);
+    }
     this.groupRows = 0;
   }
 
   private push(ts: number, value: number, lo: number, hi: number): void {
     // (+2: a cap lowered onto an odd length leaves room for one pair past it, folded at once)
-    if (this.length === this.ts.length) this.grow(Math.max(this.length + 2, Math.min(this.cap, this.length * 2)));
-    const i = this.length++;
-    this.ts[i] = ts;
-    this.value[i] = value;
-    this.lo[i] = lo;
-    this.hi[i] = hi;
+    if (2 * this.length === this.tv.length) this.grow(Math.max(this.length + 2, Math.min(this.cap, this.length * 2)));
+    const i = 2 * this.length++;
+    this.tv[i] = ts;
+    this.tv[i + 1] = value;
+    this.band[i] = lo;
+    this.band[i + 1] = hi;
   }
 
   /**
@@ -115,21 +134,19 @@ export class SeriesTrace {
    * folded carries on towards the new, doubled size.
    */
   private halve(): void {
-    const value = this.value;
+    const tv = this.tv;
     let out = 0;
     let i = 0;
     for (; i + 4 <= this.length; i += 4) {
       let mn = i;
       let mx = i;
       for (let j = i + 1; j < i + 4; j++) {
-        if (value[j] < value[mn]) mn = j;
-        if (value[j] > value[mx]) mx = j;
+        if (tv[2 * j + 1] < tv[2 * mn + 1]) mn = j;
+        if (tv[2 * j + 1] > tv[2 * mx + 1]) mx = j;
       }
       if (mn === mx) mx = i + 3; // a flat group: keep its ends
-      const a = mn < mx ? mn : mx;
-      const b = mn < mx ? mx : mn;
-      this.move(a, out++);
-      this.move(b, out++);
+      this.move(mn < mx ? mn : mx, out++);
+      this.move(mn < mx ? mx : mn, out++);
     }
     for (; i < this.length; i++) this.move(i, out++);
     this.length = out;
@@ -137,23 +154,19 @@ export class SeriesTrace {
   }
 
   private move(from: number, to: number): void {
-    this.ts[to] = this.ts[from];
-    this.value[to] = this.value[from];
-    this.lo[to] = this.lo[from];
-    this.hi[to] = this.hi[from];
+    this.tv[2 * to] = this.tv[2 * from];
+    this.tv[2 * to + 1] = this.tv[2 * from + 1];
+    this.band[2 * to] = this.band[2 * from];
+    this.band[2 * to + 1] = this.band[2 * from + 1];
   }
 
-  private grow(capacity: number): void {
-    const n = Math.max(capacity, INITIAL_POINTS);
-    const copy = <T extends Float64Array | Float32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a.subarray(0, this.length));
-      return b;
-    };
-    this.ts = copy(this.ts, (k) => new Float64Array(k));
-    this.value = copy(this.value, (k) => new Float64Array(k));
-    this.lo = copy(this.lo, (k) => new Float32Array(k));
-    this.hi = copy(this.hi, (k) => new Float32Array(k));
+  private grow(points: number): void {
+    const tv = new Float64Array(2 * points);
+    tv.set(this.tv.subarray(0, 2 * this.length));
+    const band = new Float32Array(2 * points);
+    band.set(this.band.subarray(0, 2 * this.length));
+    this.tv = tv;
+    this.band = band;
   }
 }
 

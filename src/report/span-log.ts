@@ -20,9 +20,13 @@ export interface Span {
   readonly to: number;
 }
 
+const EMPTY_TS = new Float64Array(0);
+const EMPTY_STATE = new Uint8Array(0);
+
 export class SpanLog {
-  private ts = new Float64Array(16);
-  private state = new Uint8Array(16);
+  /** Allocated at the first change: most series of a large replay never leave inactive. */
+  private ts = EMPTY_TS;
+  private state = EMPTY_STATE;
   private count = 0;
   private current: number = SpanState.Inactive;
   /** Changes past maxChanges, not kept. */
@@ -40,7 +44,7 @@ export class SpanLog {
       return;
     }
     if (this.count === this.ts.length) {
-      const n = Math.min(this.maxChanges, this.count * 2);
+      const n = Math.min(this.maxChanges, Math.max(8, this.count * 2));
       const ts = new Float64Array(n);
       ts.set(this.ts);
       const st = new Uint8Array(n);

@@ -70,7 +70,7 @@ test('SASL/PLAIN against the real broker: the worker authenticates and detects; 
   const worker = new Worker({ config, brokers: [sasl], logger: createLogger({ level: 'silent' }), metrics });
   await withTimeout(worker.start(), 30_000, 'starting the SASL worker');
   t.after(() => worker.stop());
-  await waitUntil(() => worker.ready().ok, 30_000, 'the SASL worker to join');
+  await waitUntil(() => worker.ready().ok && worker.assignedPartitions() > 0, 30_000, 'the SASL worker to join');
   const alerts = await alertReader(names.alerts).start();
   t.after(() => alerts.close());
   const T0 = Date.UTC(2026, 10, 4);

@@ -10,7 +10,17 @@ import { formatSeriesId } from '../../src/codec/series-id.js';
 import { DEAD_LETTER_HEADERS } from '../../src/codec/dead-letter.js';
 import { mulberry32, gaussian } from '../support/random.js';
 import { withTimeout } from '../support/kafka.js';
-import { alertReader, ensureTopic, freshNames, sendRecords, startWorker, testConfig, TopicReader } from '../support/worker.js';
+import {
+  alertReader,
+  committedOffsets,
+  ensureTopic,
+  freshNames,
+  sendRecords,
+  startWorker,
+  testConfig,
+  TopicReader,
+  waitUntil,
+} from '../support/worker.js';
 
 const RULES = new URL('../../../test/fixtures/worker-rules.yaml', import.meta.url).pathname;
 const T0 = Date.UTC(2026, 10, 1);
@@ -159,4 +169,31 @@ test('an alert storm larger than one produce request (3,000 series firing at onc
     'all 3,000 alerts of the storm',
   );
   assert.equal(new Set(alerts.items.filter((a) => a.status === 'firing').map((a) => a.series)).size, series.length);
+});
+
+test('store.max_series bounds the whole worker: its partitions share it, and refused samples are counted per partition', async (t) => {
+  const names = freshNames('worker-series-budget');
+  await ensureTopic(names.metrics, 3);
+  const { worker, metrics, stop } = await startWorker(testConfig(names, 3, { 'store.max_series': 10, 'checkpoint.enabled': false }));
+  t.after(stop);
+  // 40 series spread over the 3 partitions by the default partitioner, one sample each.
+  const series = Array.from({ length: 40 }, (_, i) => formatSeriesId('jobs_queued', { queue: `q${i}` }));
+  await sendRecords(
+    names.metrics,
+    series.map((s) => ({ key: s, value: encodeCompact(T0, 1) })),
+  );
+  await waitUntil(
+    async () =>
+      [...(await committedOffsets(names.group, names.metrics)).values()].reduce((a, b) => a + Math.max(0, b), 0) === series.length,
+    30_000,
+    'every record committed',
+  );
+  assert.equal(worker.seriesCount(), 10, 'the worker holds store.max_series series in all, not per partition');
+  const refused = (await metrics.refusedSeries.get()).values;
+  assert.equal(
+    refused.reduce((sum, v) => sum + v.value, 0),
+    30,
+  );
+  assert.ok(refused.length >= 2, `refused samples by partition: ${JSON.stringify(refused.map((v) => v.labels))}`);
+  assert.ok(refused.every((v) => /^[0-2]$/.test(String(v.labels.partition))));
 });

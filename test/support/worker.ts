@@ -62,7 +62,7 @@ export async function startWorker(config: Config): Promise<{ worker: Worker; met
   const metrics = createMetrics();
   const worker = new Worker({ config, brokers: requireBrokers(), logger: createLogger({ level: 'silent' }), metrics });
   await withTimeout(worker.start(), 30_000, 'starting the worker');
-  await waitUntil(() => worker.ready().ok, 30_000, 'the worker to join its group');
+  await waitUntil(() => worker.ready().ok && worker.assignedPartitions() > 0, 30_000, 'the worker to join its group with partitions');
   return { worker, metrics, stop: () => withTimeout(worker.stop(), 30_000, 'stopping the worker') };
 }
 
