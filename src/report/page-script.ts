@@ -139,6 +139,7 @@ export const PAGE_SCRIPT = String.raw`(() => {
     };
     const u = new uPlot(opts, [c.t, c.v, c.hi, c.lo], host);
     u.over.appendChild(tip);
+    fig.plot = u; // for a console (and the browser test): the chart's uPlot instance
     plots.push([u, host]);
   }
   let pending = 0;

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../support/cli.js';
 import { mulberry32, gaussian } from '../support/random.js';
 import { decodeAlert, type AlertEvent } from '../../src/codec/alerts.js';
-import { openReport, drawnCharts } from '../report/browser.js';
+import { openReport, drawnCharts, hoverMarker } from '../report/browser.js';
 
 const BUNDLED = fileURLToPath(new URL('../../../config/examples/data/checkout_latency_ms.csv', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
@@ -110,6 +110,14 @@ test('the bundled sample: a page chromium draws offline, with the band, the span
   assert.ok(c.linePixels > 1000, `value line pixels: ${c.linePixels}`);
   assert.ok(c.bandPixels > 5000, `band pixels: ${c.bandPixels}`);
   assert.ok(c.redPixels > 20, `firing spans and fired markers are red: ${c.redPixels}`);
+  // The cursor on a marker shows the event: its time, reason, severity, z and expected band.
+  const first = events.find((e) => e.reason === 'fired')!;
+  const { tip, label } = await hoverMarker(loaded.page, 0, 'fired');
+  assert.match(
+    label,
+    new RegExp(`^fired ${first.severity} \\(rule ${first.rule}, by ${first.trigger}\\): value [\\d.]+, z ${first.z.toFixed(2)}, expected`),
+  );
+  assert.equal(tip, `${new Date(first.ts).toISOString().replace('T', ' ').replace('.000Z', 'Z')}  ${label}`);
 });
 
 /**

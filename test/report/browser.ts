@@ -93,3 +93,26 @@ export async function drawnCharts(page: Page): Promise<DrawnChart[]> {
     });
   })()`);
 }
+
+/**
+ * Moves the mouse onto the first marker of `kind` in chart `index` and returns the tooltip's
+ * text then ('' when hidden) and the marker's label from the page's data.
+ */
+export async function hoverMarker(page: Page, index: number, kind: string): Promise<{ tip: string; label: string }> {
+  const at = await page.evaluate<{ x: number; y: number; label: string } | null>(`(() => {
+    const fig = document.getElementById('chart-${index}');
+    fig.scrollIntoView({ block: 'center' });
+    const u = fig.plot;
+    const m = JSON.parse(document.getElementById('report-data').textContent).charts[${index}].markers.find((m) => m.kind === ${JSON.stringify(kind)});
+    if (!m) return null;
+    const r = u.over.getBoundingClientRect();
+    return { x: r.left + u.valToPos(m.t, 'x'), y: r.top + u.valToPos(m.v, 'y'), label: m.label };
+  })()`);
+  if (at === null) throw new Error(`chart ${index} has no ${kind} marker`);
+  await page.mouse.move(at.x, at.y);
+  const tip = await page.evaluate<string>(`(() => {
+    const t = document.querySelector('#chart-${index} .tip');
+    return t && t.style.display === 'block' ? t.textContent : '';
+  })()`);
+  return { tip, label: at.label };
+}
