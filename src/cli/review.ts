@@ -14,7 +14,7 @@ import { createLogger } from '../observe/logger.js';
 import { fmt } from '../replay/summary.js';
 import { parseTimestamp } from '../replay/timestamp.js';
 import { acceptEvent, fileSize, readEventFile, ReviewInputError } from '../review/event-input.js';
-import { renderHtml } from '../review/html-report.js';
+import { DEFAULT_REPORT_SERIES, renderHtml } from '../review/html-report.js';
 import { REPORTED_REJECTS } from '../review/rejects.js';
 import { ReviewCollector, type ReviewDocument } from '../review/review.js';
 import { formatText } from '../review/text-report.js';
@@ -48,7 +48,9 @@ Options:
       --what-if-keep-firing-for LIST candidate extra keep_firing_for (default ${DEFAULT_KEEP_FIRING_FOR}; '' = none)
       --top N                        noisiest series listed per rule (default ${DEFAULT_TOP})
       --json                         one JSON document on stdout instead of the text tables
-      --report FILE.html             also write an HTML page with the tables and charts
+      --report FILE.html             also write an HTML page: the tables, and charts of the
+                                     noisiest series' episodes (self-contained, works offline)
+      --report-series N              series charted on the page (default ${DEFAULT_REPORT_SERIES})
       --timeout DURATION             longest a topic read may take (default ${DEFAULT_TIMEOUT})
   -c, --config FILE                  configuration (alerts.flap_window, brokers, topic)
       --set KEY=VALUE                override one key (repeatable)
@@ -68,6 +70,7 @@ const OPTIONS = {
   top: { type: 'string' },
   json: { type: 'boolean' },
   report: { type: 'string' },
+  'report-series': { type: 'string' },
   timeout: { type: 'string' },
 } as const;
 
@@ -79,6 +82,7 @@ interface ReviewPlan {
   readonly top: number;
   readonly json: boolean;
   readonly report: string | undefined;
+  readonly reportSeries: number;
   readonly timeoutMs: number;
 }
 
@@ -111,6 +115,7 @@ export async function reviewCommand(args: string[], now: () => number = Date.now
       top: count('--top', values.top ?? String(DEFAULT_TOP)),
       json: values.json === true,
       report: values.report,
+      reportSeries: count('--report-series', values['report-series'] ?? String(DEFAULT_REPORT_SERIES)),
       timeoutMs: positiveDuration('--timeout', values.timeout ?? DEFAULT_TIMEOUT),
     };
     config = loadConfigFromFlags(values);
@@ -123,11 +128,11 @@ export async function reviewCommand(args: string[], now: () => number = Date.now
     return reportError(e, 'review');
   }
   try {
-    const doc = await review(plan, config);
+    const { doc, collector } = await review(plan, config);
     if (plan.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     else process.stdout.write(formatText(doc) + '\n');
     if (plan.report !== undefined) {
-      writeFileSync(plan.report, renderHtml(doc));
+      writeFileSync(plan.report, renderHtml(doc, collector.book.all(), plan.reportSeries));
       process.stderr.write(`review: report written to ${plan.report}\n`);
     }
     return 0;
@@ -140,11 +145,12 @@ export async function reviewCommand(args: string[], now: () => number = Date.now
   }
 }
 
-async function review(plan: ReviewPlan, config: Config): Promise<ReviewDocument> {
+async function review(plan: ReviewPlan, config: Config): Promise<{ doc: ReviewDocument; collector: ReviewCollector }> {
   const progress = new Progress();
   const collector = new ReviewCollector({
     since: plan.since,
     until: plan.until,
+    keepMarks: plan.report !== undefined,
     onReject(reason, where, detail, total) {
       if (total <= REPORTED_REJECTS) {
         progress.clear();
@@ -154,8 +160,10 @@ async function review(plan: ReviewPlan, config: Config): Promise<ReviewDocument>
       }
     },
   });
-  const finish = (source: ReviewDocument['source']) =>
-    collector.finish({ source, flapWindowMs: config.alerts.flapWindowMs, top: plan.top, candidates: plan.candidates });
+  const finish = (source: ReviewDocument['source']) => ({
+    doc: collector.finish({ source, flapWindowMs: config.alerts.flapWindowMs, top: plan.top, candidates: plan.candidates }),
+    collector,
+  });
 
   if (plan.files.length > 0) {
     for (const file of plan.files) {

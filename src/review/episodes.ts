@@ -25,9 +25,28 @@ export interface Episode {
   ending: 'resolved' | 'stale' | undefined;
   escalations: number;
   repeats: number;
+  /** The episode's events for a chart, kept only when the book is asked to (`--report`). */
+  marks: Mark[] | undefined;
 }
 
+/** One event as a chart draws it: where, what, and the expected band of its sample. */
+export interface Mark {
+  readonly ts: number;
+  readonly value: number;
+  /** mean ∓ threshold × std of the baseline the sample was scored against; NaN when not sent. */
+  readonly lo: number;
+  readonly hi: number;
+  readonly reason: string;
+  readonly label: string;
+}
+
+/** Events kept per episode for its chart (a long episode repeats); further ones are not drawn. */
+export const MAX_MARKS_PER_EPISODE = 100;
+
 export class EpisodeBook {
+  /** @param keepMarks keep each event's value and band for charts (memory: one small object per event). */
+  constructor(private readonly keepMarks = false) {}
+
   private readonly episodes = new Map<string, Episode>();
   /** `id reason ts` of every event folded, so a re-delivered event is counted once. */
   private readonly seen = new Set<string>();
@@ -55,9 +74,11 @@ export class EpisodeBook {
         ending: undefined,
         escalations: 0,
         repeats: 0,
+        marks: this.keepMarks ? [] : undefined,
       };
       this.episodes.set(e.id, ep);
     }
+    if (ep.marks !== undefined && ep.marks.length < MAX_MARKS_PER_EPISODE) ep.marks.push(markOf(e));
     // Events written before `reason` existed carry only the status: firing = fired.
     const reason = e.reason ?? (e.status === 'firing' ? 'fired' : 'resolved');
     switch (reason) {
@@ -92,4 +113,17 @@ export class EpisodeBook {
   all(): IterableIterator<Episode> {
     return this.episodes.values();
   }
+}
+
+function markOf(e: AlertEvent): Mark {
+  const band = e.threshold !== undefined && Number.isFinite(e.std) ? e.threshold * e.std : NaN;
+  const reason = e.reason ?? (e.status === 'firing' ? 'fired' : 'resolved');
+  return {
+    ts: e.ts,
+    value: e.value,
+    lo: e.mean - band,
+    hi: e.mean + band,
+    reason,
+    label: `${reason} ${e.severity} z=${Number.isFinite(e.z) ? e.z.toFixed(1) : '-'} value=${e.value}`,
+  };
 }

@@ -1,169 +1,195 @@
 /**
- * The review as one self-contained HTML page (`--report FILE.html`): the tables of the text
- * output and bar charts drawn here as inline SVG, so the page needs no script and no network.
+ * `review --report FILE.html`: the review on the report page of `src/report/` (the one
+ * `replay --report` draws): the text output's tables, and for the noisiest series a chart of
+ * their episodes over the range — pending and firing spans, a marker per alert event, the value
+ * and expected band of each event's sample (the events carry no other samples, so the line joins
+ * an episode's events and breaks between episodes).
  */
 import { formatDuration } from '../config/duration.js';
 import { fmt, fmtDuration } from '../replay/summary.js';
+import { renderReportPage, type ReportChart, type SummaryTable } from '../report/page.js';
+import type { Episode, Mark } from './episodes.js';
 import type { ReviewDocument } from './review.js';
 import { duration, isoMinute, percent, quieter, rate, whatIfLabel } from './text-report.js';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
+/** Charts drawn by default (`--report-series`). */
+export const DEFAULT_REPORT_SERIES = 6;
+/** Rows of a chart's event table. */
+const MAX_EVENT_ROWS = 200;
 
-interface Bar {
-  readonly label: string;
-  /** Stacked segments, each drawn in its class's colour. */
-  readonly parts: readonly { readonly value: number; readonly cls: string; readonly title: string }[];
-  readonly text: string;
-}
-
-const ROW = 22;
-const LABEL_W = 300;
-const BAR_W = 420;
-
-/** Horizontal bars, one row per bar, scaled to the largest total. */
-export function barChart(title: string, bars: readonly Bar[]): string {
-  const max = Math.max(1, ...bars.map((b) => b.parts.reduce((n, p) => n + p.value, 0)));
-  const height = bars.length * ROW + 8;
-  const rows = bars.map((b, i) => {
-    const y = i * ROW + 4;
-    let x = LABEL_W;
-    const rects = b.parts.map((p) => {
-      const w = (p.value / max) * BAR_W;
-      const r = `<rect class="${p.cls}" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 6}"><title>${esc(p.title)}</title></rect>`;
-      x += w;
-      return r;
-    });
-    const label = b.label.length > 46 ? `${b.label.slice(0, 45)}…` : b.label;
-    return (
-      `<text x="${LABEL_W - 6}" y="${y + ROW - 10}" text-anchor="end"><title>${esc(b.label)}</title>${esc(label)}</text>` +
-      rects.join('') +
-      `<text x="${(x + 4).toFixed(1)}" y="${y + ROW - 10}">${esc(b.text)}</text>`
-    );
+export function renderHtml(doc: ReviewDocument, episodes: Iterable<Episode>, seriesToDraw = DEFAULT_REPORT_SERIES): string {
+  const chosen = chartSeries(doc, seriesToDraw);
+  const byKey = new Map<string, Episode[]>(chosen.map((c) => [key(c.rule, c.series), []]));
+  for (const ep of episodes) byKey.get(key(ep.rule, ep.series))?.push(ep);
+  const charts = chosen.map((c) => chart(c.rule, c.series, byKey.get(key(c.rule, c.series))!, doc));
+  const listed = doc.rules.reduce((n, r) => n + r.noisiest.length, 0);
+  return renderReportPage({
+    title: 'sigmawatch alert review',
+    subtitle: subtitle(doc),
+    notes: [
+      'Pages: episodes that fired in the range. Flaps: pages that ended within the flap window of firing. Pages per series-day: per series that alerted on the rule. Firing time: over pages that ended.',
+      ...(charts.length < listed ? [`Charts: the ${charts.length} noisiest of the ${listed} series listed.`] : []),
+    ],
+    summaryTables: [facts(doc), rulesTable(doc), whatIfTable(doc)],
+    charts,
+    appendixTables: [noisiestTable(doc)],
   });
-  return `<figure><figcaption>${esc(title)}</figcaption><svg role="img" aria-label="${esc(title)}" width="${LABEL_W + BAR_W + 140}" height="${height}">${rows.join('')}</svg></figure>`;
 }
 
-function htmlTable(header: readonly string[], rows: readonly (readonly string[])[], left: ReadonlySet<number>): string {
-  const cell = (tag: string, text: string, i: number) => `<${tag}${left.has(i) ? '' : ' class="n"'}>${esc(text)}</${tag}>`;
-  return `<table><thead><tr>${header.map((h, i) => cell('th', h, i)).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`)
-    .join('')}</tbody></table>`;
-}
+const key = (rule: string, series: string) => `${rule}\u0000${series}`;
 
-const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:2em}
-table{border-collapse:collapse;margin:.5em 0}th,td{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}
-th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}figure{margin:1em 0}figcaption{font-weight:600;margin-bottom:.3em}
-svg text{font-size:12px;fill:#333}rect.page{fill:#4a7ab5}rect.flap{fill:#e08a2c}rect.kept{fill:#4a7ab5}rect.saved{fill:#bbb}
-.note{color:#666}`;
-
-export function renderHtml(doc: ReviewDocument): string {
-  const { range, input } = doc;
-  const parts: string[] = [];
-  const span =
-    range.from === null || range.to === null
-      ? 'no events in range'
-      : `${isoMinute(range.from)} → ${isoMinute(range.to)} UTC (${range.days.toFixed(1)} days)`;
+function subtitle(doc: ReviewDocument): string {
+  const { from, to, days } = doc.range;
   const source = 'topic' in doc.source ? `topic ${doc.source.topic}` : doc.source.files.join(', ');
-  parts.push(`<h1>sigmawatch alert review</h1>`);
-  parts.push(
-    `<p>${esc(fmt(input.events))} events from ${esc(source)}, ${esc(span)}. Pages ${esc(fmt(doc.totals.pages))}, flaps ${esc(fmt(doc.totals.flaps))} (ended within ${esc(formatDuration(doc.flapWindowMs))} of firing), still firing at the end ${esc(fmt(doc.totals.stillFiring))}.</p>`,
-  );
-  parts.push(
-    `<p class="note">Input: ${esc(fmt(input.duplicates))} duplicates counted once, ${esc(fmt(input.outOfRange))} outside the range, ${esc(fmt(input.malformed.total))} malformed${Object.entries(
-      input.malformed.byReason,
-    )
-      .map(([reason, r]) => ` — ${reason}: ${fmt(r.count)}, first at ${r.first}`)
-      .map(esc)
-      .join('')}.</p>`,
-  );
-  if (doc.rules.length > 0) {
-    parts.push('<h2>Per rule</h2>');
-    parts.push(
-      barChart(
-        'Pages per rule (orange: flaps)',
-        doc.rules.map((r) => ({
-          label: r.rule,
-          parts: [
-            { value: r.pages - r.flaps, cls: 'page', title: `${r.pages - r.flaps} pages that lasted` },
-            { value: r.flaps, cls: 'flap', title: `${r.flaps} flaps` },
-          ],
-          text: `${fmt(r.pages)} (${percent(r.flapShare)} flaps)`,
-        })),
-      ),
-    );
-    parts.push(
-      htmlTable(
-        [
-          'rule',
-          'pages',
-          'flaps',
-          'flap share',
-          'pages/series-day',
-          'mean firing',
-          'p90 firing',
-          'still firing',
-          'series',
-          'escalations',
-          'repeats',
-        ],
-        doc.rules.map((r) => [
-          r.rule,
-          fmt(r.pages),
-          fmt(r.flaps),
-          percent(r.flapShare),
-          rate(r.pagesPerSeriesDay),
-          duration(r.meanFiringMs),
-          duration(r.p90FiringMs),
-          fmt(r.stillFiring),
-          fmt(r.series),
-          fmt(r.escalations),
-          fmt(r.repeats),
-        ]),
-        new Set([0]),
-      ),
-    );
-    parts.push('<p class="note">Pages per series-day: per series that alerted on the rule. Firing time: over pages that ended.</p>');
-    parts.push('<h2>Noisiest series</h2>');
-    for (const r of doc.rules) {
-      if (r.noisiest.length === 0) continue;
-      parts.push(
-        barChart(
-          `${r.rule}: most pages (orange: flaps)`,
-          r.noisiest.map((s) => ({
-            label: s.series,
-            parts: [
-              { value: s.pages - s.flaps, cls: 'page', title: `${s.pages - s.flaps} pages that lasted` },
-              { value: s.flaps, cls: 'flap', title: `${s.flaps} flaps` },
-            ],
-            text: `${fmt(s.pages)}, firing ${fmtDuration(s.firingMs)}`,
-          })),
-        ),
-      );
+  return from === null || to === null
+    ? `${source}: no events in range`
+    : `${source}: ${isoMinute(from)} → ${isoMinute(to)} UTC (${days.toFixed(1)} days)`;
+}
+
+function facts(doc: ReviewDocument): SummaryTable {
+  const { input, totals } = doc;
+  const malformed = Object.entries(input.malformed.byReason).map(([reason, r]) => `${reason} ${fmt(r.count)} (first at ${r.first})`);
+  return {
+    caption: 'Review',
+    header: [],
+    rows: [
+      ['events', fmt(input.events)],
+      ['duplicates (counted once)', fmt(input.duplicates)],
+      ['outside the range', fmt(input.outOfRange)],
+      ['malformed', `${fmt(input.malformed.total)}${malformed.length > 0 ? `: ${malformed.join(', ')}` : ''}`],
+      ['flap window', formatDuration(doc.flapWindowMs)],
+      ['pages', fmt(totals.pages)],
+      ['flaps', fmt(totals.flaps)],
+      ['still firing at the end', fmt(totals.stillFiring)],
+    ],
+  };
+}
+
+function rulesTable(doc: ReviewDocument): SummaryTable {
+  return {
+    caption: 'Per rule',
+    header: [
+      'rule',
+      'pages',
+      'flaps',
+      'flap share',
+      'pages/series-day',
+      'mean firing',
+      'p90 firing',
+      'still firing',
+      'series',
+      'escalations',
+      'repeats',
+      'by severity',
+    ],
+    numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    rows: doc.rules.map((r) => [
+      r.rule,
+      fmt(r.pages),
+      fmt(r.flaps),
+      percent(r.flapShare),
+      rate(r.pagesPerSeriesDay),
+      duration(r.meanFiringMs),
+      duration(r.p90FiringMs),
+      fmt(r.stillFiring),
+      fmt(r.series),
+      fmt(r.escalations),
+      fmt(r.repeats),
+      Object.entries(r.pagesBySeverity)
+        .map(([s, n]) => `${s} ${fmt(n)}`)
+        .join(', '),
+    ]),
+  };
+}
+
+function whatIfTable(doc: ReviewDocument): SummaryTable {
+  const q = quieter(doc.rules);
+  return {
+    caption: 'What-if: rules that would page less',
+    header: ['rule', 'change', 'pages', 'estimate', 'quieter by'],
+    numeric: [2, 3, 4],
+    rows: q.map(({ rule, pages, result }) => [
+      rule,
+      whatIfLabel(result),
+      fmt(pages),
+      fmt(result.pages),
+      `${fmt(pages - result.pages)} (${percent((pages - result.pages) / pages)})`,
+    ]),
+    note:
+      q.length === 0
+        ? 'No candidate makes any rule quieter.'
+        : 'Estimates from the events: a candidate for counts from the first breach (startsAt); keep_firing_for is added to the current hold.',
+  };
+}
+
+function noisiestTable(doc: ReviewDocument): SummaryTable {
+  return {
+    caption: 'Noisiest series (most pages per rule)',
+    header: ['rule', 'series', 'pages', 'flaps', 'time firing'],
+    numeric: [2, 3, 4],
+    rows: doc.rules.flatMap((r) => r.noisiest.map((s) => [r.rule, s.series, fmt(s.pages), fmt(s.flaps), fmtDuration(s.firingMs)])),
+  };
+}
+
+/** The series to chart: each rule's noisiest first, then each rule's second, and so on. */
+function chartSeries(doc: ReviewDocument, n: number): { rule: string; series: string }[] {
+  const out: { rule: string; series: string }[] = [];
+  for (let rank = 0; out.length < n; rank++) {
+    const at = doc.rules.filter((r) => rank < r.noisiest.length);
+    if (at.length === 0) break;
+    for (const r of at) if (out.length < n) out.push({ rule: r.rule, series: r.noisiest[rank]!.series });
+  }
+  return out;
+}
+
+function chart(rule: string, series: string, episodes: Episode[], doc: ReviewDocument): ReportChart {
+  const from = doc.range.from!;
+  const to = doc.range.to!;
+  episodes.sort((a, b) => a.startsAt - b.startsAt);
+  const ts: number[] = [];
+  const value: number[] = [];
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const spans: ReportChart['spans'][number][] = [];
+  const marks: Mark[] = [];
+  let pages = 0;
+  for (const ep of episodes) {
+    if (ep.firedAt !== undefined) pages++;
+    const fired = ep.firedAt ?? from;
+    const end = ep.endedAt ?? to;
+    if (ep.firedAt !== undefined && ep.startsAt < ep.firedAt)
+      spans.push({ kind: 'pending', from: Math.max(from, ep.startsAt), to: ep.firedAt });
+    spans.push({ kind: 'firing', from: fired, to: end });
+    const own = [...(ep.marks ?? [])].sort((a, b) => a.ts - b.ts);
+    for (const m of own) {
+      // Keep time ascending across episodes whose events interleave (a rearm starts one while the last resolves).
+      if (ts.length > 0 && m.ts < ts[ts.length - 1]!) continue;
+      ts.push(m.ts);
+      value.push(m.value);
+      lo.push(m.lo);
+      hi.push(m.hi);
+      marks.push(m);
     }
-    parts.push('<h2>What-if</h2>');
-    parts.push(
-      '<p class="note">Estimates from the events: a candidate <code>for</code> counts from the first breach (startsAt); <code>keep_firing_for</code> is added to the current hold.</p>',
-    );
-    const q = quieter(doc.rules);
-    if (q.length === 0) parts.push('<p>No candidate makes any rule quieter.</p>');
-    else {
-      parts.push(
-        barChart(
-          'Estimated pages with each candidate (grey: pages saved)',
-          q.map(({ rule, pages, result }) => ({
-            label: `${rule} · ${whatIfLabel(result)}`,
-            parts: [
-              { value: result.pages, cls: 'kept', title: `${result.pages} pages` },
-              { value: pages - result.pages, cls: 'saved', title: `${pages - result.pages} fewer` },
-            ],
-            text: `${fmt(pages)} → ${fmt(result.pages)} (−${percent((pages - result.pages) / pages)})`,
-          })),
-        ),
-      );
+    // No line from one episode's last event to the next one's first: nothing is known in between.
+    if (own.length > 0) {
+      ts.push(ts[ts.length - 1]!);
+      value.push(NaN);
+      lo.push(NaN);
+      hi.push(NaN);
     }
   }
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>sigmawatch alert review</title><style>${STYLE}</style></head><body>${parts.join('\n')}</body></html>\n`;
+  const shown = marks.slice(-MAX_EVENT_ROWS);
+  return {
+    title: series,
+    subtitle: `rule ${rule}: ${fmt(pages)} page${pages === 1 ? '' : 's'}, ${fmt(marks.length)} events`,
+    valueLabel: 'value at the event',
+    points: { ts, value, lo, hi },
+    spans,
+    markers: marks.map((m) => ({ ts: m.ts, value: m.value, kind: m.reason, label: m.label })),
+    events: {
+      caption: `${fmt(marks.length)} alert events${shown.length < marks.length ? ` (the last ${shown.length} listed)` : ''}`,
+      header: ['time (UTC)', 'event'],
+      rows: shown.map((m) => [new Date(m.ts).toISOString().replace('T', ' ').replace('Z', ''), m.label]),
+    },
+  };
 }

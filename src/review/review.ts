@@ -41,18 +41,22 @@ export interface CollectorOptions {
   /** Unix ms; events with ts before since or at / after until are out of range. */
   readonly since?: number | undefined;
   readonly until?: number | undefined;
+  /** Keep every event's value and band for the report's charts. */
+  readonly keepMarks?: boolean;
   /** Told of each malformed input as it is counted (the CLI prints the first few). */
   readonly onReject?: (reason: ReviewRejectReason, where: string, detail: string, total: number) => void;
 }
 
 export class ReviewCollector implements EventSink {
-  readonly book = new EpisodeBook();
+  readonly book: EpisodeBook;
   readonly rejects = new Rejects();
   outOfRange = 0;
   private first = Infinity;
   private last = -Infinity;
 
-  constructor(private readonly options: CollectorOptions = {}) {}
+  constructor(private readonly options: CollectorOptions = {}) {
+    this.book = new EpisodeBook(options.keepMarks === true);
+  }
 
   event(e: AlertEvent): void {
     const { since, until } = this.options;
