@@ -25,6 +25,8 @@ import {
   strict,
 } from './fields.js';
 import { isPlainObject } from './sources.js';
+import { checkEscalations, escalationsSchema, sortedEscalations } from './escalate-schema.js';
+import { sloRuleSchema } from './slo-rule-schema.js';
 
 /** The values a rule gets for keys it leaves out; config/default.yaml spells out the same. */
 export const RULE_DEFAULTS = Object.freeze({
@@ -91,58 +93,6 @@ const template = () =>
   });
 
 const tier = () => strict({ severity: nonEmptyString(), z: positive() }, 'a map {severity: <name>, z: <threshold>}');
-
-const escalation = () => strict({ after: duration(false), severity: nonEmptyString() }, 'a map {after: <duration>, severity: <name>}');
-
-/**
- * `escalate` sorted by `after` (the order it is written in does not matter), each with its index
- * as written, for messages.
- */
-function sortedEscalations<T extends { after: number }>(steps: readonly T[]): { step: T; at: number }[] {
-  return steps.map((step, at) => ({ step, at })).sort((a, b) => a.step.after - b.step.after);
-}
-
-/**
- * The severity ladder of a rule as written: its tiers' severities (ascending z), then the names
- * only `escalate` reaches, in order of `after` (core/rule.ts severityLadder()).
- */
-function ladderOf(tiers: readonly string[], steps: readonly { after: number; severity: string }[]): string[] {
-  const ladder = [...tiers];
-  for (const { step } of sortedEscalations(steps)) if (!ladder.includes(step.severity)) ladder.push(step.severity);
-  return ladder;
-}
-
-/** Each step must come later and rank higher than the one before it, and above the lowest tier. */
-function checkEscalations(
-  tiers: readonly string[],
-  steps: readonly { after: number; severity: string }[],
-  ctx: Parameters<typeof note>[0],
-): void {
-  const ladder = ladderOf(tiers, steps);
-  const sorted = sortedEscalations(steps);
-  sorted.forEach(({ step, at }, k) => {
-    const rank = ladder.indexOf(step.severity);
-    if (rank === 0) {
-      note(
-        ctx,
-        ['escalate', at, 'severity'],
-        `${JSON.stringify(step.severity)} is the rule's lowest severity, which every alert already has; escalate to a higher one`,
-      );
-      return;
-    }
-    if (k === 0) return;
-    const prev = sorted[k - 1]!;
-    if (step.after === prev.step.after) {
-      note(ctx, ['escalate', at, 'after'], `escalate[${prev.at}] has the same after; each step needs its own time`);
-    } else if (rank <= ladder.indexOf(prev.step.severity)) {
-      note(
-        ctx,
-        ['escalate', at, 'severity'],
-        `${JSON.stringify(step.severity)} does not rank above ${JSON.stringify(prev.step.severity)} of escalate[${prev.at}], which comes earlier; severities rank ${ladder.join(' < ')} (the tiers by z, then the names only escalate reaches), and a later step must rank higher`,
-      );
-    }
-  });
-}
 
 /** Keys the cross-field checks read: they run only when these parsed cleanly. */
 const CROSS_FIELD_KEYS = new Set<PropertyKey>(['window', 'short_window', 'min_samples', 'z', 'severity', 'severities', 'escalate']);
@@ -218,10 +168,7 @@ export const ruleSchema = strict(
       .union([z.literal(0), z.number({ error: 'a factor ≥ 1, or 0 (never)' }).min(1, { error: 'a factor ≥ 1, or 0 (never)' })])
       .optional(),
     repeat: duration(true).optional(),
-    escalate: z
-      .array(escalation(), { error: 'a list of {after: <duration>, severity: <name>} steps' })
-      .max(16, { error: 'a list of at most 16 {after, severity} steps' })
-      .optional(),
+    escalate: escalationsSchema().optional(),
     labels: labelMap('a map of label name to string').optional(),
     annotations: z.record(z.string(), template(), { error: 'a map of annotation name to template string' }).optional(),
   },
@@ -335,8 +282,21 @@ function matchersOf(m: MatchInput): LabelMatcher[] {
 /** The store keeps a rule index per series in a byte, 255 meaning "no rule". */
 export const MAX_RULE_COUNT = MAX_RULES - 1;
 
+/**
+ * A rule of either kind: `kind: slo` is read by the SLO schema (its own keys), anything else by
+ * ruleSchema. Their issues keep their paths (the array prefixes the rule's index).
+ */
+const anyRule = z.unknown().transform((value, ctx): Rule => {
+  const schema = isPlainObject(value) && value.kind === 'slo' ? sloRuleSchema : ruleSchema;
+  const parsed = schema.safeParse(value, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.issues.push(issue as never);
+  // The raw rule stays in the list (the parse has failed anyway), so that the duplicate-name check still reads its name.
+  return value as Rule;
+});
+
 export const rulesSchema = z
-  .array(ruleSchema, { error: 'a list of rules' })
+  .array(anyRule, { error: 'a list of rules' })
   .min(1, { error: 'a list of at least one rule (nothing is detected without one)' })
   .max(MAX_RULE_COUNT, { error: `a list of at most ${MAX_RULE_COUNT} rules` })
   .superRefine(
@@ -357,12 +317,14 @@ export const rulesSchema = z
   .superRefine(
     (rules, ctx) => {
       // The first matching rule applies (core/detector.ts), so nothing after a catch-all ever does.
-      const catchAll = rules.findIndex((r) => r.matchers.length === 0);
-      if (catchAll !== -1 && catchAll < rules.length - 1) {
+      // SLO rules stand outside that order (they count the series whatever scores it).
+      const catchAll = rules.findIndex((r) => r.slo === undefined && r.matchers.length === 0);
+      const after = rules.findIndex((r, i) => i > catchAll && r.slo === undefined);
+      if (catchAll !== -1 && after !== -1) {
         note(
           ctx,
-          [catchAll + 1],
-          `rule ${JSON.stringify(rules[catchAll + 1]!.name)} can never apply: rules[${catchAll}] (${JSON.stringify(rules[catchAll]!.name)}) matches every series and the first matching rule wins; put the catch-all last`,
+          [after],
+          `rule ${JSON.stringify(rules[after]!.name)} can never apply: rules[${catchAll}] (${JSON.stringify(rules[catchAll]!.name)}) matches every series and the first matching rule wins; put the catch-all last`,
         );
       }
     },

@@ -30,9 +30,11 @@ export const BaselineKind = {
   Memory: 1,
   /** The daily profile at the sample's time of day. */
   Daily: 2,
+  /** An SLO rule's error ratios over its windows (core/slo.ts): the event's fields are burn rates. */
+  Slo: 3,
 } as const;
 export type BaselineKind = (typeof BaselineKind)[keyof typeof BaselineKind];
-export const BASELINE_NAMES = ['window', 'memory', 'daily'] as const;
+export const BASELINE_NAMES = ['window', 'memory', 'daily', 'slo'] as const;
 
 /** Which score made the sample breach. Names beside, as the event's `trigger` field. */
 export const Trigger = {

@@ -22,6 +22,7 @@ import { SeasonalProfiles } from './seasonal.js';
 import { Outcome } from './outcome.js';
 import { AlertQueue, AlertReason, BaselineKind, Trigger } from './alert-queue.js';
 import type { Snapshot, SnapshotReader } from './snapshot.js';
+import { SloRules, type SeriesIdFormatter } from './slo.js';
 
 /** Beyond this, squares overflow float64: such values are rejected, not silently turned into Infinity. */
 export const MAX_ABS_VALUE = 1e150;
@@ -55,6 +56,8 @@ export interface DetectorOptions {
   readonly initialCapacity?: number;
   /** A bound on live series shared with other detectors (the worker's store.max_series). */
   readonly seriesBudget?: SeriesBudget;
+  /** Formats the series id of an SLO rule's group (codec/series-id.ts formatSeriesId); required with SLO rules. */
+  readonly formatSeriesId?: SeriesIdFormatter;
 }
 
 /** The event a transition sends, indexed by Transition (None, Pending and HeldBack send nothing). */
@@ -85,6 +88,8 @@ export class Detector {
   readonly likelihood: AnomalyLikelihood | null;
   /** Daily profiles, kept only when a rule uses seasonality (one bucket count for the store). */
   readonly seasonal: SeasonalProfiles | null;
+  /** SLO rules' groups and the series bound to them, kept only when a rule is `kind: slo`. */
+  readonly slo: SloRules | null;
   private readonly params: RuleParams[];
   /**
    * The baseline a sample is scored against, [samples, mean, variance, season]: filled by
@@ -109,18 +114,24 @@ export class Detector {
     if (opts.rules.length > MAX_RULES - 1) throw new RangeError(`at most ${MAX_RULES - 1} rules, got ${opts.rules.length}`);
     this.params = opts.rules.map((r) => new RuleParams(r));
     this.transitions = new Float64Array(opts.rules.length * TRANSITION_NAMES.length);
-    const stride = Math.max(2, ...opts.rules.map(ringLength));
+    // SLO rules keep their own state (core/slo.ts): the per-series slabs are sized by the anomaly rules.
+    const anomaly = opts.rules.filter((r) => r.slo === undefined);
+    const stride = Math.max(2, ...anomaly.map(ringLength));
     this.store = new SeriesStore({
       stride,
       maxSeries: opts.maxSeries,
       initialCapacity: opts.initialCapacity,
       budget: opts.seriesBudget,
-      withShort: opts.rules.some((r) => r.multiWindow),
+      withShort: anomaly.some((r) => r.multiWindow),
     });
     this.lifecycle = new AlertLifecycle(this.store.capacity);
-    this.longMemory = opts.rules.some((r) => r.memory > 0) ? new LongMemory(this.store.capacity) : null;
-    this.likelihood = opts.rules.some((r) => r.likelihood !== null) ? new AnomalyLikelihood(this.store.capacity) : null;
-    const buckets = Math.max(0, ...opts.rules.map((r) => r.seasonality?.buckets ?? 0));
+    this.longMemory = anomaly.some((r) => r.memory > 0) ? new LongMemory(this.store.capacity) : null;
+    this.likelihood = anomaly.some((r) => r.likelihood !== null) ? new AnomalyLikelihood(this.store.capacity) : null;
+    if (SloRules.wanted(opts.rules) && opts.formatSeriesId === undefined) throw new Error('SLO rules need formatSeriesId');
+    this.slo = SloRules.wanted(opts.rules)
+      ? new SloRules(opts.rules, this.params, this.store.capacity, this.alerts, this.transitions, opts.formatSeriesId!)
+      : null;
+    const buckets = Math.max(0, ...anomaly.map((r) => r.seasonality?.buckets ?? 0));
     this.seasonal = buckets > 0 ? new SeasonalProfiles(this.store.capacity, buckets) : null;
   }
 
@@ -140,7 +151,8 @@ export class Detector {
   admit(key: Uint8Array, start: number, end: number, identity: SeriesIdentity): number {
     let r = NO_RULE;
     for (let i = 0; i < this.params.length; i++) {
-      if (this.params[i].matches(identity)) {
+      // SLO rules stand outside the first-match order: they count the series whatever scores it.
+      if (this.params[i].rule.slo === undefined && this.params[i].matches(identity)) {
         r = i;
         break;
       }
@@ -154,6 +166,7 @@ export class Detector {
       this.longMemory?.grow(this.store.capacity);
       this.likelihood?.grow(this.store.capacity);
       this.seasonal?.grow(this.store.capacity);
+      this.slo?.growSlots(this.store.capacity);
     }
     this.lifecycle.reset(slot);
     this.longMemory?.reset(slot);
@@ -161,6 +174,17 @@ export class Detector {
     this.seasonal?.reset(slot);
     this.identities[slot] = identity;
     return slot;
+  }
+
+  /** identityOf, bound once (SLO rules ask for it when they first see a series). */
+  private readonly identityOfSlot = (slot: number): SeriesIdentity => this.identityOf(slot);
+
+  /**
+   * Evaluates the SLO groups that received samples since their last evaluation (the engine calls
+   * it at the end of every batch; their alerts join the queue).
+   */
+  flushSlo(): void {
+    this.slo?.flush();
   }
 
   /** Who the series in `slot` is. */
@@ -175,7 +199,8 @@ export class Detector {
     const sinceLast = ts - store.lastSeen[slot];
     store.lastSeen[slot] = ts;
     const r = store.rule[slot];
-    if (r === NO_RULE) return Outcome.NoRule;
+    const counted = this.slo !== null && this.slo.observe(slot, ts, x, this.identityOfSlot);
+    if (r === NO_RULE) return counted ? Outcome.Slo : Outcome.NoRule;
     const rule = this.params[r];
     const w = store.windows;
     const base = this.baseline(slot, rule, ts);
@@ -314,6 +339,7 @@ export class Detector {
         this.record(slot, r, AlertReason.Stale, now, this.lifecycle.lastValue[slot], 0);
       }
       this.lifecycle.reset(slot);
+      this.slo?.release(slot, now);
       this.identities[slot] = undefined;
     });
   }
@@ -346,6 +372,7 @@ export class Detector {
       this.longMemory?.grow(store.capacity);
       this.likelihood?.grow(store.capacity);
       this.seasonal?.grow(store.capacity);
+      this.slo?.growSlots(store.capacity);
     }
     const slots = store.slotsUsed;
     this.lifecycle.readSnapshot(r, 'lifecycle.', slots);

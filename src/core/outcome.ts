@@ -15,9 +15,11 @@ export const Outcome = {
   RejectedValue: 4,
   /** The record key is not a valid series id (found when the series is first seen). */
   BadKey: 5,
+  /** No anomaly rule matches the series, but SLO rules count it (core/slo.ts). */
+  Slo: 6,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 /** Outcome names, indexed by Outcome. */
-export const OUTCOME_NAMES = ['scored', 'learning', 'no_rule', 'refused', 'rejected_value', 'bad_key'] as const;
+export const OUTCOME_NAMES = ['scored', 'learning', 'no_rule', 'refused', 'rejected_value', 'bad_key', 'slo'] as const;
 export type OutcomeName = (typeof OUTCOME_NAMES)[number];

@@ -68,6 +68,35 @@ export interface Seasonality {
   readonly memory: number;
 }
 
+/** One window pair of an SLO rule: breach when the error ratio over both windows exceeds burn × (1 − objective). */
+export interface SloWindowPair {
+  readonly longMs: number;
+  readonly shortMs: number;
+  /** Burn-rate factor: how many times faster than the objective allows the error budget is spent. */
+  readonly burn: number;
+  readonly severity: string;
+}
+
+/**
+ * An SLO burn-rate rule (`kind: slo`): counters joined by group, error ratios over window pairs.
+ * core/slo.ts evaluates it; the anomaly fields of its Rule are unused.
+ */
+export interface SloSpec {
+  /** The target good ratio, in (0, 1): 0.999. The error budget is 1 − objective. */
+  readonly objective: number;
+  /** Counters of bad events; or, with `good` instead, bad = total − good. Exactly one is non-empty. */
+  readonly errors: readonly LabelMatcher[] | null;
+  readonly good: readonly LabelMatcher[] | null;
+  /** Counters of all events. */
+  readonly total: readonly LabelMatcher[];
+  /** Labels a group is keyed by; null = every label but the metric name. */
+  readonly groupBy: readonly string[] | null;
+  /** Bucket size: counter increases are summed per step of sample time. Every window is a whole number of steps. */
+  readonly stepMs: number;
+  /** Ascending by burn: the index is the alert's tier (a higher burn is the more severe pair). */
+  readonly windows: readonly SloWindowPair[];
+}
+
 export interface Rule {
   readonly name: string;
   /** All must hold. Empty = every series. */
@@ -111,6 +140,8 @@ export interface Rule {
    * severity ranked above the previous one on severityLadder(). Absent or empty = none.
    */
   readonly escalate?: readonly Escalation[];
+  /** Present on `kind: slo` rules: then this, not the anomaly fields, decides when the rule breaches. */
+  readonly slo?: SloSpec;
   /** Extra labels put on every alert of this rule (team, service). */
   readonly labels: Readonly<Record<string, string>>;
   /** Templates: `{{ value }}`, `{{ labels.service }}`, … (see src/codec/alert-template.ts). */

@@ -18,7 +18,7 @@ import { isResolution } from '../core/alert-queue.js';
 import type { Rule } from '../core/rule.js';
 import { SampleBatch, decodeSamplesInto } from '../codec/samples.js';
 import { DecodeError } from '../codec/errors.js';
-import { seriesIdentityOf } from '../codec/series-id.js';
+import { formatSeriesId, seriesIdentityOf } from '../codec/series-id.js';
 import { Snapshot, SnapshotReader } from '../core/snapshot.js';
 import { AlertEventBuilder } from '../codec/alert-event-builder.js';
 import {
@@ -76,6 +76,7 @@ export class Engine {
       maxSeries: options.maxSeries,
       initialCapacity: options.initialCapacity,
       seriesBudget: options.seriesBudget,
+      formatSeriesId,
     });
     this.result = new BatchResult(options.rules.length);
     this.builder = new AlertEventBuilder(options.rules);
@@ -124,6 +125,9 @@ export class Engine {
       this.lastEviction = this.clock;
       r.evicted += this.detector.evictIdle(this.clock, idle);
     }
+    // SLO groups are evaluated over the batch's samples here, not per sample: a group's error and
+    // total series arrive one after the other (core/slo.ts).
+    this.detector.flushSlo();
     const q = this.detector.alerts;
     for (let i = 0; emit && i < q.count; i++) {
       const rule = q.rule[i];

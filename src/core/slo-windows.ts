@@ -1,0 +1,157 @@
+/**
+ * Error and total counts of SLO groups over sliding windows of sample time, O(1) per increase.
+ *
+ * Per group, a ring of R buckets (R = the longest window in steps) holds the counter increases of
+ * each step, bad and total side by side; per window k of n_k steps, running sums of the buckets
+ * (head − n_k, head]. Adding an increase touches its bucket and the K sums; moving the head to a
+ * later step subtracts the buckets that leave each window and clears the ring slots it enters
+ * (each step once, so amortised O(K) per step, and a gap longer than the ring clears all). The sums
+ * are recomputed exactly from the ring each time the head wraps the ring, so float residue from
+ * adding and later subtracting the same values cannot build up (a quiet group would otherwise show
+ * error ratios like 1e-13 / 1e-13).
+ *
+ * A bucket is floor(ts / step): windows are aligned to multiples of the step, as Prometheus's
+ * evaluation times are when the step is the evaluation interval.
+ */
+import { grow } from './slab.js';
+
+/** Head of a group that has no bucket yet. */
+const EMPTY = -Infinity;
+
+export class SloWindows {
+  /** Buckets per ring: the longest window in steps. */
+  readonly ringLength: number;
+  /** Steps per window, by window index. */
+  readonly lengths: Int32Array;
+  capacity: number;
+  /** Per group: the latest bucket (step index) seen, or -Infinity. */
+  head: Float64Array;
+  /** [group × R × 2]: per bucket, the bad increase then the total increase. */
+  ring: Float64Array;
+  /** [group × K × 2]: per window, the bad sum then the total sum. */
+  sums: Float64Array;
+
+  constructor(lengths: readonly number[], capacity: number) {
+    if (lengths.length === 0 || lengths.some((n) => !(Number.isInteger(n) && n >= 1)))
+      throw new RangeError(`window lengths must be whole numbers of steps ≥ 1, got ${lengths.join(', ')}`);
+    this.lengths = Int32Array.from(lengths);
+    this.ringLength = Math.max(...lengths);
+    this.capacity = capacity;
+    this.head = new Float64Array(capacity).fill(EMPTY);
+    this.ring = new Float64Array(capacity * this.ringLength * 2);
+    this.sums = new Float64Array(capacity * lengths.length * 2);
+  }
+
+  grow(capacity: number): void {
+    const old = this.capacity;
+    this.head = grow(this.head, capacity);
+    this.head.fill(EMPTY, old);
+    this.ring = grow(this.ring, capacity * this.ringLength * 2);
+    this.sums = grow(this.sums, capacity * this.lengths.length * 2);
+    this.capacity = capacity;
+  }
+
+  /** Empties group `g` (a new group in a reused slot). */
+  reset(g: number): void {
+    const R2 = this.ringLength * 2;
+    const K2 = this.lengths.length * 2;
+    this.head[g] = EMPTY;
+    this.ring.fill(0, g * R2, (g + 1) * R2);
+    this.sums.fill(0, g * K2, (g + 1) * K2);
+  }
+
+  /**
+   * Adds increases seen in `bucket` (the head moves there first when it is later). A bucket that
+   * is older than the head counts in the windows that still cover it; one older than the ring is
+   * dropped (returns false).
+   */
+  add(g: number, bucket: number, bad: number, total: number): boolean {
+    if (bucket > this.head[g]) this.advance(g, bucket);
+    const head = this.head[g];
+    const R = this.ringLength;
+    if (head - bucket >= R) return false;
+    const at = (g * R + mod(bucket, R)) * 2;
+    const ring = this.ring;
+    ring[at] += bad;
+    ring[at + 1] += total;
+    const lengths = this.lengths;
+    const sums = this.sums;
+    const base = g * lengths.length * 2;
+    for (let k = 0; k < lengths.length; k++) {
+      if (head - bucket < lengths[k]) {
+        sums[base + 2 * k] += bad;
+        sums[base + 2 * k + 1] += total;
+      }
+    }
+    return true;
+  }
+
+  /** Moves the head of `g` to `bucket` (later than it): buckets leave the windows, ring slots are cleared. */
+  advance(g: number, bucket: number): void {
+    const R = this.ringLength;
+    const lengths = this.lengths;
+    const K = lengths.length;
+    const ring = this.ring;
+    const sums = this.sums;
+    const ringBase = g * R * 2;
+    const base = g * K * 2;
+    const head = this.head[g];
+    this.head[g] = bucket;
+    if (!(bucket - head < R)) {
+      // Every bucket has left every window (or the group is new).
+      ring.fill(0, ringBase, ringBase + R * 2);
+      sums.fill(0, base, base + K * 2);
+      return;
+    }
+    let wrapped = false;
+    for (let c = head + 1; c <= bucket; c++) {
+      for (let k = 0; k < K; k++) {
+        // The bucket c − n_k leaves window k as the head reaches c (its slot is read before c's clears it).
+        const at = ringBase + mod(c - lengths[k], R) * 2;
+        sums[base + 2 * k] -= ring[at];
+        sums[base + 2 * k + 1] -= ring[at + 1];
+      }
+      const slot = mod(c, R);
+      ring[ringBase + slot * 2] = 0;
+      ring[ringBase + slot * 2 + 1] = 0;
+      if (slot === 0) wrapped = true;
+    }
+    if (wrapped) this.recompute(g);
+  }
+
+  /** Bad events in window k of `g`. */
+  bad(g: number, k: number): number {
+    return this.sums[(g * this.lengths.length + k) * 2];
+  }
+
+  /** All events in window k of `g`. */
+  total(g: number, k: number): number {
+    return this.sums[(g * this.lengths.length + k) * 2 + 1];
+  }
+
+  /** The window sums of `g`, exactly, from its ring (drops the residue of running sums). */
+  private recompute(g: number): void {
+    const R = this.ringLength;
+    const lengths = this.lengths;
+    const ring = this.ring;
+    const head = this.head[g];
+    const base = g * lengths.length * 2;
+    for (let k = 0; k < lengths.length; k++) {
+      let bad = 0;
+      let total = 0;
+      for (let i = 0; i < lengths[k]; i++) {
+        const at = (g * R + mod(head - i, R)) * 2;
+        bad += ring[at];
+        total += ring[at + 1];
+      }
+      this.sums[base + 2 * k] = bad;
+      this.sums[base + 2 * k + 1] = total;
+    }
+  }
+}
+
+/** x mod n in [0, n): buckets before the epoch (or before a group's first) are negative. */
+function mod(x: number, n: number): number {
+  const r = x % n;
+  return r < 0 ? r + n : r;
+}
