@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { RelayService } from '../relay/service.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
-import { onStopSignal, stopWithin } from './shutdown.js';
+import { onStopSignal, superviseUntilStopped } from './shutdown.js';
 
 const USAGE = `Usage: sigmawatch relay [--config FILE] [--set key=value]...
 
@@ -73,11 +73,18 @@ function checkRelayConfig(config: Config, localBroker: boolean): void {
 }
 
 async function runRelay(config: Config, logger: Logger): Promise<number> {
+  // Signals count from the first moment: SIGTERM during start-up stops the process at once.
+  const stopRequested = onStopSignal(logger);
   const brokers = await resolveBrokers(config.kafka.brokers, { log: (line) => logger.info(line) });
   let fatal: () => void = () => {};
   const crashed = new Promise<'crash'>((resolve) => (fatal = () => resolve('crash')));
   const service = new RelayService({ config, brokers: brokers.brokers, logger, onFatal: () => fatal() });
   let http: HttpServer | undefined;
+  const stop = async (): Promise<void> => {
+    await service.stop();
+    await http?.close();
+    await brokers.stop();
+  };
   if (config.relay.httpPort !== 0) {
     http = await startHttpServer({
       host: config.http.host,
@@ -89,22 +96,14 @@ async function runRelay(config: Config, logger: Logger): Promise<number> {
     });
     logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
   }
-  const stopRequested = onStopSignal(logger);
-  try {
-    await service.start();
-  } catch (e) {
-    // Nothing of a half-started relay may keep the process alive.
-    await service.stop();
-    await http?.close();
-    await brokers.stop();
-    throw e;
-  }
-  const signal = await Promise.race([stopRequested, crashed]);
-  logger.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
-  const stop = async (): Promise<void> => {
-    await service.stop();
-    await http?.close();
-    await brokers.stop();
-  };
-  return stopWithin(stop, config.shutdown.deadlineMs, logger, signal === 'crash');
+  return superviseUntilStopped({
+    start: service.start(),
+    stop,
+    stopRequested,
+    crashed,
+    brokers: brokers.brokers,
+    connectTimeoutMs: config.kafka.connectTimeoutMs,
+    deadlineMs: config.shutdown.deadlineMs,
+    logger,
+  });
 }

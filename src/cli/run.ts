@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { Worker } from '../kafka/worker.js';
-import { onStopSignal, startWithin, stopWithin } from './shutdown.js';
+import { onStopSignal, superviseUntilStopped } from './shutdown.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
 
 const USAGE = `Usage: sigmawatch run [--config FILE] [--set key=value]...
@@ -91,23 +91,14 @@ async function runWorker(config: Config, logger: Logger): Promise<number> {
     logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
   }
 
-  let started;
-  try {
-    started = await startWithin(worker.start(), stopRequested, config.kafka.connectTimeoutMs);
-  } catch (e) {
-    // Nothing of a half-started worker may keep the process alive.
-    await stopWithin(stop, config.shutdown.deadlineMs, logger, true);
-    throw e;
-  }
-  if (started.kind === 'timeout') {
-    logger.fatal(
-      { brokers: brokers.brokers, connectTimeoutMs: config.kafka.connectTimeoutMs },
-      `could not start within kafka.connect_timeout (${config.kafka.connectTimeoutMs} ms): are the brokers ${brokers.brokers.join(', ')} reachable? (the kafkajs lines above say what failed)`,
-    );
-    await stopWithin(stop, config.shutdown.deadlineMs, logger, true);
-    return 1;
-  }
-  const signal = started.kind === 'signal' ? started.signal : await Promise.race([stopRequested, crashed]);
-  logger.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
-  return stopWithin(stop, config.shutdown.deadlineMs, logger, signal === 'crash');
+  return superviseUntilStopped({
+    start: worker.start(),
+    stop,
+    stopRequested,
+    crashed,
+    brokers: brokers.brokers,
+    connectTimeoutMs: config.kafka.connectTimeoutMs,
+    deadlineMs: config.shutdown.deadlineMs,
+    logger,
+  });
 }

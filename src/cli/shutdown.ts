@@ -74,3 +74,44 @@ export async function startWithin(
     step.catch(() => undefined);
   }
 }
+
+export interface Supervised {
+  /** Connects and joins; the service then runs until stopped. */
+  readonly start: Promise<void>;
+  /** Everything the process started, in order (idempotent steps: it may follow a failed start). */
+  readonly stop: () => Promise<void>;
+  readonly stopRequested: Promise<NodeJS.Signals>;
+  /** Resolves when the service died and will not recover. */
+  readonly crashed: Promise<'crash'>;
+  readonly brokers: readonly string[];
+  readonly connectTimeoutMs: number;
+  readonly deadlineMs: number;
+  readonly logger: Logger;
+}
+
+/**
+ * A long-running command from start to exit code: start within the connect timeout (exit 1 with
+ * one fatal line naming the brokers when it runs out; exit 0 on a signal meanwhile), then run until
+ * a stop signal (exit 0) or a crash (exit 1), stopping within the shutdown deadline.
+ */
+export async function superviseUntilStopped(s: Supervised): Promise<number> {
+  let started: StartOutcome;
+  try {
+    started = await startWithin(s.start, s.stopRequested, s.connectTimeoutMs);
+  } catch (e) {
+    // Nothing of a half-started service may keep the process alive.
+    await stopWithin(s.stop, s.deadlineMs, s.logger, true);
+    throw e;
+  }
+  if (started.kind === 'timeout') {
+    s.logger.fatal(
+      { brokers: s.brokers, connectTimeoutMs: s.connectTimeoutMs },
+      `could not start within kafka.connect_timeout (${s.connectTimeoutMs} ms): are the brokers ${s.brokers.join(', ')} reachable? (the kafkajs lines above say what failed)`,
+    );
+    await stopWithin(s.stop, s.deadlineMs, s.logger, true);
+    return 1;
+  }
+  const signal = started.kind === 'signal' ? started.signal : await Promise.race([s.stopRequested, s.crashed]);
+  s.logger.info({ signal, deadlineMs: s.deadlineMs }, 'shutting down');
+  return stopWithin(s.stop, s.deadlineMs, s.logger, signal === 'crash');
+}

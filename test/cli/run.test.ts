@@ -20,26 +20,31 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('an unreachable broker fails start-up within kafka.connect_timeout, with one clear message (exit 1)', async () => {
-  const port = await closedPort();
-  const started = Date.now();
-  const r = await runCli(['run', '--set', `kafka.brokers=127.0.0.1:${port}`, '--set', 'kafka.connect_timeout=2s', '--set', 'http.port=0'], {
-    timeoutMs: 30_000,
+for (const [command, extra] of [
+  ['run', ['--set', 'http.port=0']],
+  ['relay', ['--set', 'relay.http_port=0', '--set', 'relay.alertmanagers=http://127.0.0.1:9']],
+] as const) {
+  test(`${command}: an unreachable broker fails start-up within kafka.connect_timeout, with one clear message (exit 1)`, async () => {
+    const port = await closedPort();
+    const started = Date.now();
+    const r = await runCli([command, '--set', `kafka.brokers=127.0.0.1:${port}`, '--set', 'kafka.connect_timeout=2s', ...extra], {
+      timeoutMs: 30_000,
+    });
+    const tookMs = Date.now() - started;
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(tookMs < 15_000, `took ${tookMs} ms (kafka.connect_timeout 2s, shutdown deadline 10s)`);
+    const fatal = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .filter((l) => l.level === 60);
+    assert.equal(fatal.length, 1, r.stdout);
+    assert.match(
+      fatal[0]!.msg,
+      new RegExp(`could not start within kafka.connect_timeout \\(2000 ms\\): are the brokers 127.0.0.1:${port} reachable\\?`),
+    );
   });
-  const tookMs = Date.now() - started;
-  assert.equal(r.code, 1, r.stderr);
-  assert.ok(tookMs < 15_000, `took ${tookMs} ms (kafka.connect_timeout 2s, shutdown deadline 10s)`);
-  const fatal = r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { level: number; msg: string })
-    .filter((l) => l.level === 60);
-  assert.equal(fatal.length, 1, r.stdout);
-  assert.match(
-    fatal[0]!.msg,
-    new RegExp(`could not start within kafka.connect_timeout \\(2000 ms\\): are the brokers 127.0.0.1:${port} reachable\\?`),
-  );
-});
+}
 
 test('SIGTERM while the brokers are still unreachable at start-up stops the worker at once (exit 0)', async (t) => {
   const port = await closedPort();
