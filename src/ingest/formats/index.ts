@@ -5,6 +5,7 @@
  */
 import type { IngestDecoder, IngestFormat } from '../format.js';
 import { decoderOptions, type DecoderOptions } from './options.js';
+import { OtlpDecoder } from './otlp/decoder.js';
 import { PrometheusKafkaAdapterDecoder } from './prometheus-kafka-adapter.js';
 import type { SkipCounts } from './skips.js';
 
@@ -24,6 +25,7 @@ export function createDecoder(format: IngestFormat, options: Partial<DecoderOpti
       return new PrometheusKafkaAdapterDecoder(opts);
     case 'otlp-proto':
     case 'otlp-json':
+      return new OtlpDecoder(format, opts);
     case 'influx-line':
     case 'telegraf-json':
     case 'vector-json':
