@@ -75,6 +75,7 @@ function relayToInput(r: RelayConfig): Record<string, unknown> {
 }
 
 function ruleToInput(r: Rule): Record<string, unknown> {
+  if (r.slo !== undefined) return sloRuleToInput(r);
   return {
     name: r.name,
     match: r.matchers.length === 0 ? {} : { selector: selectorOf(r.matchers) },
@@ -101,9 +102,40 @@ function ruleToInput(r: Rule): Record<string, unknown> {
     keep_firing_for: holdToInput(r.keepFiringFor),
     rearm: r.rearm,
     repeat: r.repeatMs === 0 ? 0 : formatDuration(r.repeatMs),
+    ...escalateToInput(r),
     labels: { ...r.labels },
     annotations: { ...r.annotations },
   };
+}
+
+/** A `kind: slo` rule as written (config/slo-rule-schema.ts). */
+function sloRuleToInput(r: Rule): Record<string, unknown> {
+  const s = r.slo!;
+  return {
+    name: r.name,
+    kind: 'slo',
+    objective: s.objective,
+    ...(s.errors !== null ? { errors: selectorOf(s.errors) } : { good: selectorOf(s.good!) }),
+    total: selectorOf(s.total),
+    ...(s.groupBy === null ? {} : { group_by: [...s.groupBy] }),
+    step: formatDuration(s.stepMs),
+    windows: s.windows.map((w) => ({
+      long: formatDuration(w.longMs),
+      short: formatDuration(w.shortMs),
+      burn: w.burn,
+      severity: w.severity,
+    })),
+    for: holdToInput(r.for),
+    keep_firing_for: holdToInput(r.keepFiringFor),
+    repeat: r.repeatMs === 0 ? 0 : formatDuration(r.repeatMs),
+    ...escalateToInput(r),
+    labels: { ...r.labels },
+    annotations: { ...r.annotations },
+  };
+}
+
+function escalateToInput(r: Rule): Record<string, unknown> {
+  return r.escalate === undefined ? {} : { escalate: r.escalate.map((e) => ({ after: formatDuration(e.afterMs), severity: e.severity })) };
 }
 
 function holdToInput(h: Hold): number | string {
