@@ -5,6 +5,7 @@
  */
 import type { IngestDecoder, IngestFormat } from '../format.js';
 import { decoderOptions, type DecoderOptions } from './options.js';
+import { InfluxLineDecoder } from './influx-line.js';
 import { OtlpDecoder } from './otlp/decoder.js';
 import { PrometheusKafkaAdapterDecoder } from './prometheus-kafka-adapter.js';
 import type { SkipCounts } from './skips.js';
@@ -27,6 +28,7 @@ export function createDecoder(format: IngestFormat, options: Partial<DecoderOpti
     case 'otlp-json':
       return new OtlpDecoder(format, opts);
     case 'influx-line':
+      return new InfluxLineDecoder(opts);
     case 'telegraf-json':
     case 'vector-json':
       throw new Error(`ingest format ${format} is not implemented yet`);

@@ -1,14 +1,14 @@
-import { DecodeError } from '../../codec/errors.js';
+import { DecodeError, type DecodeReason } from '../../codec/errors.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** The record value as text: `empty_value` for zero bytes, `not_json` for invalid UTF-8. */
-export function recordText(value: Uint8Array): string {
+/** The record value as text: `empty_value` for zero bytes, `not_json` (JSON formats) or `bad_shape` for invalid UTF-8. */
+export function recordText(value: Uint8Array, invalidUtf8: DecodeReason = 'not_json'): string {
   if (value.length === 0) throw new DecodeError('empty_value', 'the record value is empty');
   try {
     return UTF8.decode(value);
   } catch (cause) {
-    throw new DecodeError('not_json', 'the record value is not valid UTF-8', { cause });
+    throw new DecodeError(invalidUtf8, 'the record value is not valid UTF-8', { cause });
   }
 }
 
