@@ -182,3 +182,28 @@ test('prometheus-kafka-adapter records (format given, and sniffed for auto) beco
     }
   }
 });
+
+test('packed records decode exactly: fractional and large timestamps, 1 to 40 points per record (fixarray and array16 headers)', () => {
+  const t = testTranslator(40);
+  const parts: string[] = [];
+  const expected = new Map<string, Array<[number, number]>>();
+  for (let i = 0; i < 60; i++) {
+    const ts = i % 3 === 0 ? 1_700_000_000_000 + i + 0.25 : i % 3 === 1 ? 1_700_000_000_000 + i : 200 + i;
+    const value = i % 2 === 0 ? -(i + 1) * 1.5 : i;
+    parts.push(`big ${ts} ${value}`);
+    if (i < 15) parts.push(`small${i % 5} ${ts} ${value}`);
+    expected.set('big', [...(expected.get('big') ?? []), [ts, value]]);
+    if (i < 15) expected.set(`small${i % 5}`, [...(expected.get(`small${i % 5}`) ?? []), [ts, value]]);
+  }
+  parts.push('one 5 7');
+  expected.set('one', [[5, 7]]);
+  const out = t.translate([rec(parts.join(';'), 0)], { topic: 'in', partition: 0, format: 'vector-json' }, 0);
+  const got = new Map<string, Array<[number, number]>>();
+  for (const r of unpack(out.records)) got.set(r.key, [...(got.get(r.key) ?? []), ...r.points]);
+  assert.deepEqual(got, expected);
+  assert.deepEqual(
+    out.records.filter((r) => r.key === 'big').map((r) => r.points),
+    [40, 20],
+  );
+  // decodeSamplesInto (in unpack) refuses trailing bytes: each record is exactly its own slice.
+});
