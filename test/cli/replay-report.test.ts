@@ -40,6 +40,7 @@ interface PageData {
     t: number[];
     v: (number | null)[];
     lo: (number | null)[];
+    hi: (number | null)[];
     spans: [number, number, number][];
     markers: { t: number; kind: string }[];
   }[];
@@ -48,6 +49,27 @@ function pageData(html: string): PageData {
   const m = /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html);
   assert.ok(m, 'the page embeds its data as JSON');
   return JSON.parse(m[1]!) as PageData;
+}
+
+/**
+ * The band is the baseline the detector scored each sample against: at each fired sample that is
+ * drawn, mean ± threshold × std of its event (the daily profile's, the long memory's or the
+ * window's). Returns how many were checked.
+ */
+function bandAtFired(chart: PageData['charts'][number], events: AlertEvent[]): number {
+  let checked = 0;
+  for (const e of events.filter((x) => x.reason === 'fired')) {
+    const k = chart.t.indexOf(e.ts / 1000);
+    if (k < 0) continue;
+    checked++;
+    const close = (a: number | null, b: number) => a !== null && Math.abs(a - b) <= 1e-4 * Math.abs(b);
+    assert.ok(
+      close(chart.lo[k]!, e.mean - e.threshold! * e.std),
+      `lo at ${e.ts}: ${chart.lo[k]} vs ${e.mean} - ${e.threshold}·${e.std} (${e.baseline})`,
+    );
+    assert.ok(close(chart.hi[k]!, e.mean + e.threshold! * e.std), `hi at ${e.ts}: ${chart.hi[k]} (${e.baseline})`);
+  }
+  return checked;
 }
 
 async function screenshot(t: TestContext, page: Page, name: string): Promise<string> {
@@ -95,6 +117,7 @@ test('the bundled sample: a page chromium draws offline, with the band, the span
     data.v.some((v) => v === max),
     `the highest firing value ${max} is a drawn point`,
   );
+  assert.ok(bandAtFired(data, events) >= 3, 'fired samples drawn and their band checked');
 
   const loaded = await openReport(html);
   t.after(() => loaded.close());
@@ -203,6 +226,7 @@ test('many series: the N with most alerts are drawn, the rest listed; pending sp
     assert.ok(c.linePixels > 500, `${c.title}: value line pixels ${c.linePixels}`);
     assert.ok(c.bandPixels > 2000, `${c.title}: band pixels ${c.bandPixels}`);
   }
+  assert.equal(bandAtFired(data.charts[0]!, bySeries.get('checkout_latency{host="h00"}')!), 4, 'the window baseline at each firing');
   // Learning (min_samples 30) is the only stretch without a band: no series was evicted and learnt again.
   for (const c of data.charts) assert.equal(c.lo.filter((x) => x === null).length, 30, c.id);
 });
