@@ -180,9 +180,10 @@ async function review(plan: ReviewPlan, config: Config): Promise<{ doc: ReviewDo
   }
 
   const topic = config.kafka.topics.alerts;
-  // kafkajs' own log lines go to stderr at warn and above: stdout carries the review.
+  // kafkajs' own log lines go to stderr, errors only (it warns of retries it then makes good):
+  // stdout carries the review.
   const logger = createLogger({
-    level: 'warn',
+    level: 'error',
     name: 'sigmawatch-review',
     destination: { write: (line: string) => process.stderr.write(line) },
   });

@@ -129,7 +129,8 @@ export function reviewRule(rule: string, episodes: readonly Episode[], o: Review
   return {
     rule,
     pages,
-    pagesBySeverity,
+    // Most pages first, then by name: the same document whatever order the events came in.
+    pagesBySeverity: Object.fromEntries(Object.entries(pagesBySeverity).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
     flaps,
     flapShare: pages > 0 ? flaps / pages : null,
     ended: durations.length,
