@@ -8,6 +8,7 @@ import { decoderOptions, type DecoderOptions } from './options.js';
 import { InfluxLineDecoder } from './influx-line.js';
 import { OtlpDecoder } from './otlp/decoder.js';
 import { PrometheusKafkaAdapterDecoder } from './prometheus-kafka-adapter.js';
+import { TelegrafJsonDecoder } from './telegraf-json.js';
 import type { SkipCounts } from './skips.js';
 
 export { sniffFormat } from './sniff.js';
@@ -30,6 +31,7 @@ export function createDecoder(format: IngestFormat, options: Partial<DecoderOpti
     case 'influx-line':
       return new InfluxLineDecoder(opts);
     case 'telegraf-json':
+      return new TelegrafJsonDecoder(opts);
     case 'vector-json':
       throw new Error(`ingest format ${format} is not implemented yet`);
   }
