@@ -7,8 +7,9 @@
  * later step subtracts the buckets that leave each window and clears the ring slots it enters
  * (each step once, so amortised O(K) per step, and a gap longer than the ring clears all). The sums
  * are recomputed exactly from the ring each time the head wraps the ring, so float residue from
- * adding and later subtracting the same values cannot build up (a quiet group would otherwise show
- * error ratios like 1e-13 / 1e-13).
+ * adding and later subtracting the same values cannot build up; and a window that holds no bucket
+ * with a total any more is set to exactly 0 (per window, a count of such buckets), as a quiet
+ * group would otherwise show error ratios like 1e-15 / 1e-15 until the next wrap.
  *
  * A bucket is floor(ts / step): windows are aligned to multiples of the step, as Prometheus's
  * evaluation times are when the step is the evaluation interval.
@@ -30,6 +31,8 @@ export class SloWindows {
   ring: Float64Array;
   /** [group × K × 2]: per window, the bad sum then the total sum. */
   sums: Float64Array;
+  /** [group × K]: per window, the buckets in it with a total > 0. */
+  counted: Int32Array;
 
   constructor(lengths: readonly number[], capacity: number) {
     if (lengths.length === 0 || lengths.some((n) => !(Number.isInteger(n) && n >= 1)))
@@ -40,6 +43,7 @@ export class SloWindows {
     this.head = new Float64Array(capacity).fill(EMPTY);
     this.ring = new Float64Array(capacity * this.ringLength * 2);
     this.sums = new Float64Array(capacity * lengths.length * 2);
+    this.counted = new Int32Array(capacity * lengths.length);
   }
 
   grow(capacity: number): void {
@@ -48,6 +52,7 @@ export class SloWindows {
     this.head.fill(EMPTY, old);
     this.ring = grow(this.ring, capacity * this.ringLength * 2);
     this.sums = grow(this.sums, capacity * this.lengths.length * 2);
+    this.counted = grow(this.counted, capacity * this.lengths.length);
     this.capacity = capacity;
   }
 
@@ -58,6 +63,7 @@ export class SloWindows {
     this.head[g] = EMPTY;
     this.ring.fill(0, g * R2, (g + 1) * R2);
     this.sums.fill(0, g * K2, (g + 1) * K2);
+    this.counted.fill(0, g * this.lengths.length, (g + 1) * this.lengths.length);
   }
 
   /**
@@ -72,15 +78,19 @@ export class SloWindows {
     if (head - bucket >= R) return false;
     const at = (g * R + mod(bucket, R)) * 2;
     const ring = this.ring;
+    // The bucket gets its first total: one more counted bucket in each window that covers it.
+    const first = ring[at + 1] === 0 && total > 0 ? 1 : 0;
     ring[at] += bad;
     ring[at + 1] += total;
     const lengths = this.lengths;
     const sums = this.sums;
-    const base = g * lengths.length * 2;
-    for (let k = 0; k < lengths.length; k++) {
+    const K = lengths.length;
+    const base = g * K * 2;
+    for (let k = 0; k < K; k++) {
       if (head - bucket < lengths[k]) {
         sums[base + 2 * k] += bad;
         sums[base + 2 * k + 1] += total;
+        this.counted[g * K + k] += first;
       }
     }
     return true;
@@ -97,10 +107,12 @@ export class SloWindows {
     const base = g * K * 2;
     const head = this.head[g];
     this.head[g] = bucket;
+    const counted = this.counted;
     if (!(bucket - head < R)) {
       // Every bucket has left every window (or the group is new).
       ring.fill(0, ringBase, ringBase + R * 2);
       sums.fill(0, base, base + K * 2);
+      counted.fill(0, g * K, (g + 1) * K);
       return;
     }
     let wrapped = false;
@@ -108,8 +120,14 @@ export class SloWindows {
       for (let k = 0; k < K; k++) {
         // The bucket c − n_k leaves window k as the head reaches c (its slot is read before c's clears it).
         const at = ringBase + mod(c - lengths[k], R) * 2;
-        sums[base + 2 * k] -= ring[at];
-        sums[base + 2 * k + 1] -= ring[at + 1];
+        if (ring[at + 1] > 0 && --counted[g * K + k] === 0) {
+          // Nothing counted is left in the window: exactly 0, whatever residue the running sums hold.
+          sums[base + 2 * k] = 0;
+          sums[base + 2 * k + 1] = 0;
+        } else {
+          sums[base + 2 * k] -= ring[at];
+          sums[base + 2 * k + 1] -= ring[at + 1];
+        }
       }
       const slot = mod(c, R);
       ring[ringBase + slot * 2] = 0;

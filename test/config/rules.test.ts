@@ -137,3 +137,75 @@ test('escalate: invalid steps are configuration errors naming the key', () => {
   );
   assert.match(message('name: a, escalate: [{after: 5m, severity: critical, z: 3}]'), /rules\[0\]\.escalate\[0\]\.z is not a known key/);
 });
+
+/** The lines of the configuration error a rules list gives (a catch-all check needs the list). */
+function problems(body: string): string {
+  try {
+    load({ file: yamlFile(`rules:\n${body}`) });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  assert.fail(`no error for ${body}`);
+}
+
+test('kind: slo: the workbook pairs by default, sorted by burn into tiers; durations in ms', () => {
+  const r = rule('name: s, kind: slo, objective: 0.999, errors: \'req_total{code=~"5.."}\', total: req_total, group_by: [service]');
+  assert.deepEqual(r.slo!.windows, [
+    { longMs: 21_600_000, shortMs: 1_800_000, burn: 6, severity: 'ticket' },
+    { longMs: 3_600_000, shortMs: 300_000, burn: 14.4, severity: 'page' },
+  ]);
+  assert.deepEqual(r.tiers, [
+    { severity: 'ticket', z: 6 },
+    { severity: 'page', z: 14.4 },
+  ]);
+  assert.equal(r.slo!.stepMs, 60_000);
+  assert.deepEqual(r.slo!.groupBy, ['service']);
+  assert.equal(r.slo!.good, null);
+  assert.deepEqual(r.slo!.total, [{ label: '__name__', op: '=', value: 'req_total' }]);
+  assert.deepEqual([r.for, r.keepFiringFor, r.rearm], [{ samples: 0 }, { samples: 0 }, 0], 'Prometheus defaults: no holds');
+  const good = rule('name: s, kind: slo, objective: 0.99, good: ok_total, total: all_total, step: 30s, for: 2m, keep_firing_for: 5m');
+  assert.equal(good.slo!.errors, null);
+  assert.equal(good.slo!.groupBy, null, 'no group_by: every label but the name');
+  assert.deepEqual([good.for, good.keepFiringFor], [{ ms: 120_000 }, { ms: 300_000 }]);
+});
+
+test('kind: slo: mistakes are configuration errors naming the key', () => {
+  const base = 'name: s, kind: slo, total: t';
+  assert.match(problems(`  - {${base}, errors: e}`), /rules\[0\]\.objective is required/);
+  assert.match(problems(`  - {${base}, objective: 1, errors: e}`), /rules\[0\]\.objective must be a ratio in \(0, 1\)/);
+  assert.match(problems(`  - {${base}, objective: 0.9}`), /rules\[0\]: an SLO rule needs errors .* or good/);
+  assert.match(problems(`  - {${base}, objective: 0.9, errors: e, good: g}`), /rules\[0\]\.good: give errors or good, not both/);
+  assert.match(problems(`  - {${base}, objective: 0.9, errors: 'e{'}`), /rules\[0\]\.errors/);
+  assert.match(
+    problems(`  - {${base}, objective: 0.9, errors: e, window: 5}`),
+    /rules\[0\]\.window is not a known key \(did you mean windows\?\); allowed: name, kind, objective, errors, good, total, group_by, step/,
+  );
+  const pair = (w: string) => problems(`  - {${base}, objective: 0.999, errors: e, windows: [${w}]}`);
+  assert.match(pair('{long: 5m, short: 1h, burn: 2, severity: a}'), /rules\[0\]\.windows\[0\]\.short must be shorter than long/);
+  assert.match(
+    pair('{long: 1h, short: 90s, burn: 2, severity: a}'),
+    /rules\[0\]\.windows\[0\]\.short: 90000 ms \(a window\) is not a whole number of steps of 60000 ms/,
+  );
+  assert.match(
+    pair('{long: 1h, short: 5m, burn: 1000, severity: a}'),
+    /rules\[0\]\.windows\[0\]\.burn must be less than 1 \/ \(1 − objective\)/,
+  );
+  assert.match(
+    pair('{long: 1h, short: 5m, burn: 2, severity: a}, {long: 6h, short: 30m, burn: 3, severity: a}'),
+    /rules\[0\]\.windows\[1\]\.severity: "a" is already used by windows\[0\]/,
+  );
+  assert.match(pair('{long: 1h, short: 5m, burn: 2}'), /rules\[0\]\.windows\[0\]\.severity is required/);
+  assert.match(
+    problems(`  - {${base}, objective: 0.999, errors: e, step: 7m}`),
+    /rules\[0\]\.step: 3600000 ms \(a window\) is not a whole number of steps/,
+  );
+  assert.match(
+    problems(`  - {${base}, objective: 0.999, errors: e, escalate: [{after: 1h, severity: ticket}]}`),
+    /rules\[0\]\.escalate\[0\]\.severity: "ticket" is the rule's lowest severity/,
+  );
+  assert.match(problems(`  - {${base}, objective: 0.999, errors: e, for: 3}`), /rules\[0\]\.for must be a duration/);
+  assert.match(
+    problems(`  - {name: all}\n  - {${base}, objective: 0.999, errors: e}\n  - {name: x, match: {name: y}}`),
+    /rules\[2\]: rule "x" can never apply/,
+  );
+});
