@@ -32,6 +32,7 @@ const BENCHES: readonly BenchEntry[] = [
   { name: 'e2e', module: './e2e/e2e.bench.js', fn: 'runE2eBench' },
   { name: 'quality', module: './quality/quality.bench.js', fn: 'runQualityBench' },
   { name: 'restore', module: './restore/restore.bench.js', fn: 'runRestoreBench' },
+  { name: 'ingest', module: './ingest/ingest.bench.js', fn: 'runIngestBench' },
 ];
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
