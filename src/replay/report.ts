@@ -259,10 +259,13 @@ export class ReplayReport {
     return s;
   }
 
-  /** More series share the budget: a smaller cap for every series (each halves itself down to it). */
+  /**
+   * More series share the budget: a smaller cap for every series (each halves itself down to it),
+   * sized for twice as many series, so the budget holds until the next recap.
+   */
   private recap(): void {
     const n = this.byName.size;
-    const cap = Math.max(MIN_POINTS_PER_SERIES, Math.min(this.maxPoints, Math.floor(this.budget / n / 4) * 4));
+    const cap = Math.max(MIN_POINTS_PER_SERIES, Math.min(this.maxPoints, Math.floor(this.budget / (2 * n) / 4) * 4));
     if (cap < this.cap) {
       this.cap = cap;
       for (const s of this.byName.values()) s.trace.setCap(cap);
