@@ -162,11 +162,19 @@ test('unkeyed pipeline records arrive keyed on the metrics topic: every sample, 
   messages.splice(100, 0, { partition: 0, value: adapterRecord('node_load1', { instance: 'x', job: 'node' }, T0, '+Inf') });
   messages.splice(300, 0, { partition: 1, value: '{"labels": {"__name__": "up"' });
   await sendRecords(n.prom, messages);
+  // format: auto — each record sniffed: the adapter's JSON, Telegraf's line protocol and JSON, junk.
   await sendRecords(n.mixed, [
     { value: adapterRecord('up', { job: 'api', instance: 'a:80' }, T0, 1) },
     { value: 'this is no pipeline format at all' },
+    { value: `cpu,host=db-1 usage_idle=97.5,usage_user=2i ${T0}000000\n` },
+    { value: JSON.stringify({ fields: { used: 12.5 }, name: 'mem', tags: { host: 'db-1' }, timestamp: T0 / 1000 }) },
   ]);
-  sent.push({ series: 'up{instance="a:80",job="api"}', ts: T0, value: 1 });
+  sent.push(
+    { series: 'up{instance="a:80",job="api"}', ts: T0, value: 1 },
+    { series: 'cpu_usage_idle{host="db-1"}', ts: T0, value: 97.5 },
+    { series: 'cpu_usage_user{host="db-1"}', ts: T0, value: 2 },
+    { series: 'mem_used{host="db-1"}', ts: T0, value: 12.5 },
+  );
 
   const reader = new MetricsReader(n.metrics);
   t.after(() => reader.close());
@@ -213,13 +221,15 @@ test('unkeyed pipeline records arrive keyed on the metrics topic: every sample, 
   await waitUntil(
     async () => {
       const [prom, mixed] = [await committedOffsets(n.ingestGroup, n.prom), await committedOffsets(n.ingestGroup, n.mixed)];
-      return [...prom.values()].reduce((a, b) => a + b, 0) === messages.length && mixed.get(0) === 2;
+      return [...prom.values()].reduce((a, b) => a + b, 0) === messages.length && mixed.get(0) === 4;
     },
     15_000,
     'offsets committed to the end of the input',
   );
   const text = await metrics.registry.metrics();
-  assert.match(text, new RegExp(`sigmawatch_ingest_samples_total\\{format="prometheus-kafka-adapter"\\} ${sent.length}\\b`));
+  assert.match(text, new RegExp(`sigmawatch_ingest_samples_total\\{format="prometheus-kafka-adapter"\\} ${sent.length - 3}\\b`));
+  assert.match(text, /sigmawatch_ingest_samples_total\{format="influx-line"\} 2\b/);
+  assert.match(text, /sigmawatch_ingest_records_total\{format="telegraf-json",outcome="decoded"\} 1\b/);
   assert.match(text, /sigmawatch_ingest_records_total\{format="unknown",outcome="dead_letter"\} 1\b/);
   assert.match(text, /sigmawatch_ingest_dead_letters_total\{reason="non_finite_value"\} 1\b/);
   assert.match(text, new RegExp(`sigmawatch_ingest_output_samples_total ${sent.length}\\b`));
