@@ -35,8 +35,9 @@ Options:
       --report FILE    also write an HTML report: the summary, and per series its values over
                        time, the expected band (mean ± z·std), pending and firing spans and each
                        alert event; one self-contained file (no network needed to view it)
-      --report-series N  series drawn in the report, those with most alerts (default ${DEFAULT_REPORT_SERIES});
-                       the others are listed
+      --report-series N
+                       series drawn in the report: the N with most alerts (default ${DEFAULT_REPORT_SERIES});
+                       the others are listed in a table
   -h, --help           this text
 
 Malformed rows are reported with file and line and skipped. Exit code: 0 when every file was
