@@ -9,6 +9,7 @@ import { InfluxLineDecoder } from './influx-line.js';
 import { OtlpDecoder } from './otlp/decoder.js';
 import { PrometheusKafkaAdapterDecoder } from './prometheus-kafka-adapter.js';
 import { TelegrafJsonDecoder } from './telegraf-json.js';
+import { VectorJsonDecoder } from './vector-json.js';
 import type { SkipCounts } from './skips.js';
 
 export { sniffFormat } from './sniff.js';
@@ -33,6 +34,6 @@ export function createDecoder(format: IngestFormat, options: Partial<DecoderOpti
     case 'telegraf-json':
       return new TelegrafJsonDecoder(opts);
     case 'vector-json':
-      throw new Error(`ingest format ${format} is not implemented yet`);
+      return new VectorJsonDecoder(opts);
   }
 }
