@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { configToInput } from '../../src/config/to-input.js';
+import { checkIngestConfig } from '../../src/cli/ingest.js';
 
 test('ingest: defaults, and topics with their formats', () => {
   const d = loadConfig({ env: {} }).ingest;
@@ -63,4 +64,26 @@ test('ingest: an unknown format, a topic listed twice and a bad bound are errors
     /ingest\.topics\[0\]\.topic must be a Kafka topic name|ingest\.topics\[0\]\.topic/,
   );
   assert.match(message({ 'ingest.max_points_per_record': 0 }), /ingest\.max_points_per_record must be an integer from 1 to 10000, got 0/);
+});
+
+test('ingest refuses no topics, and an input topic that is its own output (metrics or dead-letter topic), naming the key', () => {
+  const check = (overrides: Record<string, unknown>) => {
+    try {
+      checkIngestConfig(loadConfig({ env: {}, overrides }), true);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      return e.message;
+    }
+    return 'accepted';
+  };
+  assert.match(check({}), /ingest\.topics must list at least one \{topic, format\}/);
+  assert.match(
+    check({ 'ingest.topics': '[{topic: in, format: auto}, {topic: sigmawatch.metrics, format: auto}]' }),
+    /ingest\.topics\[1\]\.topic is "sigmawatch\.metrics", which is kafka\.topics\.metrics: ingest writes there, so it would read its own output/,
+  );
+  assert.match(
+    check({ 'ingest.topics': '[{topic: dlq, format: otlp-json}]', 'kafka.topics.dead_letter': 'dlq' }),
+    /which is kafka\.topics\.dead_letter/,
+  );
+  assert.equal(check({ 'ingest.topics': '[{topic: in, format: otlp-json}]' }), 'accepted');
 });
