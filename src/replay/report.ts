@@ -69,6 +69,8 @@ interface BandParams {
 
 export class ReplayReport {
   private readonly bySlot: (SeriesRecord | undefined)[] = [];
+  /** Alert events whose series is no series of the replay (SLO groups): counted, not drawn. */
+  private groupAlerts = 0;
   private readonly byName = new Map<string, SeriesRecord>();
   private readonly bands: BandParams[];
   private readonly points = new SampleBatch(64);
@@ -83,9 +85,10 @@ export class ReplayReport {
     private readonly rules: readonly Rule[],
     private readonly options: ReplayReportOptions,
   ) {
+    // (An SLO rule's slot is never a series' rule: its threshold is never read.)
     this.bands = rules.map((r) => ({
       minSamples: r.minSamples,
-      threshold: r.tiers[0]!.z,
+      threshold: r.tiers[0]?.z ?? NaN,
       absFloor: r.stdFloor.absolute,
       relFloor: r.stdFloor.relative,
     }));
@@ -136,7 +139,11 @@ export class ReplayReport {
   /** An alert event of the replay. */
   alert({ event: a }: EngineAlert): void {
     const s = this.byName.get(a.series);
-    if (s === undefined) return;
+    if (s === undefined) {
+      // An SLO rule alerts for a group of series, not for one the replay read.
+      this.groupAlerts++;
+      return;
+    }
     s.alerts++;
     if (a.reason === 'fired') s.fired++;
     // An idle series' alert resolves as stale between its samples: its span ends here.
@@ -172,6 +179,7 @@ export class ReplayReport {
       `${fmt(all.length)} series, ${fmt(withAlerts)} with alerts; ${fmt(drawn.length)} drawn (the ${fmt(this.options.series)} with most alerts, --report-series)` +
         (rest.length > 0 ? `, ${fmt(rest.length)} listed below the charts and not drawn.` : '.'),
     );
+    if (this.groupAlerts > 0) notes.push(`${fmt(this.groupAlerts)} alert events of SLO groups (not single series) are not drawn.`);
     const appendix: SummaryTable[] = [];
     if (rest.length > 0) {
       appendix.push({
