@@ -161,6 +161,8 @@ test('unkeyed pipeline records arrive keyed on the metrics topic: every sample, 
   // Bad records among the good ones: each must reach the dead-letter topic with its reason.
   messages.splice(100, 0, { partition: 0, value: adapterRecord('node_load1', { instance: 'x', job: 'node' }, T0, '+Inf') });
   messages.splice(300, 0, { partition: 1, value: '{"labels": {"__name__": "up"' });
+  // Prometheus's staleness marker: dropped and counted, not a dead letter.
+  messages.splice(500, 0, { partition: 1, value: adapterRecord('node_load1', { instance: 'gone:9100', job: 'node' }, T0, 'NaN') });
   await sendRecords(n.prom, messages);
   // format: auto — each record sniffed: the adapter's JSON, Telegraf's line protocol and JSON, junk.
   await sendRecords(n.mixed, [
@@ -232,6 +234,7 @@ test('unkeyed pipeline records arrive keyed on the metrics topic: every sample, 
   assert.match(text, /sigmawatch_ingest_records_total\{format="telegraf-json",outcome="decoded"\} 1\b/);
   assert.match(text, /sigmawatch_ingest_records_total\{format="unknown",outcome="dead_letter"\} 1\b/);
   assert.match(text, /sigmawatch_ingest_dead_letters_total\{reason="non_finite_value"\} 1\b/);
+  assert.match(text, /sigmawatch_ingest_skipped_samples_total\{format="prometheus-kafka-adapter",reason="stale_marker"\} 1\b/);
   assert.match(text, new RegExp(`sigmawatch_ingest_output_samples_total ${sent.length}\\b`));
 });
 
