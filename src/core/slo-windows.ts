@@ -27,6 +27,11 @@ export class SloWindows {
   capacity: number;
   /** Per group: the latest bucket (step index) seen, or -Infinity. */
   head: Float64Array;
+  /**
+   * Per group: head mod R, the head's ring slot. Kept so that the per-sample path indexes the ring
+   * with integer arithmetic (a float % is a slow call; bucket numbers are floats).
+   */
+  headSlot: Int32Array;
   /** [group × R × 2]: per bucket, the bad increase then the total increase. */
   ring: Float64Array;
   /** [group × K × 2]: per window, the bad sum then the total sum. */
@@ -41,6 +46,7 @@ export class SloWindows {
     this.ringLength = Math.max(...lengths);
     this.capacity = capacity;
     this.head = new Float64Array(capacity).fill(EMPTY);
+    this.headSlot = new Int32Array(capacity);
     this.ring = new Float64Array(capacity * this.ringLength * 2);
     this.sums = new Float64Array(capacity * lengths.length * 2);
     this.counted = new Int32Array(capacity * lengths.length);
@@ -50,6 +56,7 @@ export class SloWindows {
     const old = this.capacity;
     this.head = grow(this.head, capacity);
     this.head.fill(EMPTY, old);
+    this.headSlot = grow(this.headSlot, capacity);
     this.ring = grow(this.ring, capacity * this.ringLength * 2);
     this.sums = grow(this.sums, capacity * this.lengths.length * 2);
     this.counted = grow(this.counted, capacity * this.lengths.length);
@@ -75,8 +82,11 @@ export class SloWindows {
     if (bucket > this.head[g]) this.advance(g, bucket);
     const head = this.head[g];
     const R = this.ringLength;
-    if (head - bucket >= R) return false;
-    const at = (g * R + mod(bucket, R)) * 2;
+    const behind = head - bucket;
+    if (behind >= R) return false;
+    let slot = this.headSlot[g] - behind;
+    if (slot < 0) slot += R;
+    const at = (g * R + slot) * 2;
     const ring = this.ring;
     // The bucket gets its first total: one more counted bucket in each window that covers it.
     const first = ring[at + 1] === 0 && total > 0 ? 1 : 0;
@@ -87,7 +97,7 @@ export class SloWindows {
     const K = lengths.length;
     const base = g * K * 2;
     for (let k = 0; k < K; k++) {
-      if (head - bucket < lengths[k]) {
+      if (behind < lengths[k]) {
         sums[base + 2 * k] += bad;
         sums[base + 2 * k + 1] += total;
         this.counted[g * K + k] += first;
@@ -113,13 +123,19 @@ export class SloWindows {
       ring.fill(0, ringBase, ringBase + R * 2);
       sums.fill(0, base, base + K * 2);
       counted.fill(0, g * K, (g + 1) * K);
+      this.headSlot[g] = mod(bucket, R);
       return;
     }
     let wrapped = false;
-    for (let c = head + 1; c <= bucket; c++) {
+    let pos = this.headSlot[g];
+    for (let n = bucket - head; n > 0; n--) {
+      // The head moves one bucket, c: ring slot pos.
+      pos = pos + 1 === R ? 0 : pos + 1;
       for (let k = 0; k < K; k++) {
         // The bucket c − n_k leaves window k as the head reaches c (its slot is read before c's clears it).
-        const at = ringBase + mod(c - lengths[k], R) * 2;
+        let leaving = pos - lengths[k];
+        if (leaving < 0) leaving += R;
+        const at = ringBase + leaving * 2;
         if (ring[at + 1] > 0 && --counted[g * K + k] === 0) {
           // Nothing counted is left in the window: exactly 0, whatever residue the running sums hold.
           sums[base + 2 * k] = 0;
@@ -129,11 +145,11 @@ export class SloWindows {
           sums[base + 2 * k + 1] -= ring[at + 1];
         }
       }
-      const slot = mod(c, R);
-      ring[ringBase + slot * 2] = 0;
-      ring[ringBase + slot * 2 + 1] = 0;
-      if (slot === 0) wrapped = true;
+      ring[ringBase + pos * 2] = 0;
+      ring[ringBase + pos * 2 + 1] = 0;
+      if (pos === 0) wrapped = true;
     }
+    this.headSlot[g] = pos;
     if (wrapped) this.recompute(g);
   }
 
@@ -152,13 +168,14 @@ export class SloWindows {
     const R = this.ringLength;
     const lengths = this.lengths;
     const ring = this.ring;
-    const head = this.head[g];
+    const headSlot = this.headSlot[g];
     const base = g * lengths.length * 2;
     for (let k = 0; k < lengths.length; k++) {
       let bad = 0;
       let total = 0;
       for (let i = 0; i < lengths[k]; i++) {
-        const at = (g * R + mod(head - i, R)) * 2;
+        const slot = headSlot - i;
+        const at = (g * R + (slot < 0 ? slot + R : slot)) * 2;
         bad += ring[at];
         total += ring[at + 1];
       }
