@@ -129,17 +129,43 @@ const BAD: [string, string | Uint8Array, DecodeReason][] = [
   ['name empty', JSON.stringify({ ...GOOD, name: '' }), 'bad_shape'],
 ];
 
-for (const [what, input, reason] of BAD) {
-  test(`adapter: ${what} → DecodeError ${reason}, nothing pushed`, () => {
-    const decoder = createDecoder('prometheus-kafka-adapter');
-    const sink = new CollectingSink();
-    assert.throws(
-      () => decoder.decode(typeof input === 'string' ? utf8(input) : input, sink),
-      (e: unknown) => e instanceof DecodeError && e.reason === reason,
-    );
-    assert.equal(sink.samples.length, 0);
-  });
+// Each case twice: on a fresh decoder, and on one that has seen the series (GOOD's labels and name),
+// where a record in the adapter's layout takes the fast path that skips JSON.parse.
+for (const primed of [false, true]) {
+  for (const [what, input, reason] of BAD) {
+    test(`adapter${primed ? ' (series seen before)' : ''}: ${what} → DecodeError ${reason}, nothing pushed`, () => {
+      const decoder = createDecoder('prometheus-kafka-adapter');
+      const sink = new CollectingSink();
+      if (primed) {
+        decoder.decode(utf8(JSON.stringify(GOOD)), sink);
+        sink.clear();
+      }
+      assert.throws(
+        () => decoder.decode(typeof input === 'string' ? utf8(input) : input, sink),
+        (e: unknown) => e instanceof DecodeError && e.reason === reason,
+      );
+      assert.equal(sink.samples.length, 0);
+    });
+  }
 }
+
+test('adapter: a seen series with a tail that is not the adapter layout takes the slow path and decodes right', () => {
+  const decoder = createDecoder('prometheus-kafka-adapter');
+  const sink = new CollectingSink();
+  decoder.decode(utf8(JSON.stringify(GOOD)), sink);
+  decoder.decode(utf8(JSON.stringify({ ...GOOD, value: '2', extra: 'x' })), sink);
+  decoder.decode(utf8(JSON.stringify(GOOD).replace('"value":"1"', '"value":"\u0033"')), sink);
+  decoder.decode(utf8(JSON.stringify(GOOD) + '\n'), sink);
+  assert.deepEqual(
+    sink.samples.map((s) => [s.series, s.value]),
+    [
+      ['up{job="api"}', 1],
+      ['up{job="api"}', 2],
+      ['up{job="api"}', 3],
+      ['up{job="api"}', 1],
+    ],
+  );
+});
 
 test('sniffFormat: an adapter record is recognised', () => {
   assert.equal(sniffFormat(adapterRecord({ __name__: 'up', job: 'api' }, T, 1)), 'prometheus-kafka-adapter');
