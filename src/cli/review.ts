@@ -11,11 +11,13 @@ import { type Config } from '../config/index.js';
 import { DURATION_HELP, parseDuration } from '../config/duration.js';
 import { kafkaClient } from '../kafka/connection.js';
 import { createLogger } from '../observe/logger.js';
+import { ReplayInputError } from '../replay/reader.js';
 import { fmt } from '../replay/summary.js';
 import { parseTimestamp } from '../replay/timestamp.js';
 import { acceptEvent, fileSize, readEventFile, ReviewInputError } from '../review/event-input.js';
 import { DEFAULT_REPORT_SERIES, renderHtml } from '../review/html-report.js';
 import { REPORTED_REJECTS } from '../review/rejects.js';
+import { replayWhatIf } from '../review/replayed-what-if.js';
 import { ReviewCollector, type ReviewDocument } from '../review/review.js';
 import { formatText } from '../review/text-report.js';
 import { readAlertsTopic, TopicReadError } from '../review/topic-reader.js';
@@ -46,6 +48,9 @@ Options:
       --until T                      up to T (excluded), same forms; default: the last event
       --what-if-for LIST             candidate for durations (default ${DEFAULT_FOR}; '' = none)
       --what-if-keep-firing-for LIST candidate extra keep_firing_for (default ${DEFAULT_KEEP_FIRING_FOR}; '' = none)
+      --samples FILE                 the samples the alerts came from (CSV or NDJSON, as replay
+                                     reads them; repeatable): the what-if replayed exactly,
+                                     the rules run once per candidate
       --top N                        noisiest series listed per rule (default ${DEFAULT_TOP})
       --json                         one JSON document on stdout instead of the text tables
       --report FILE.html             also write an HTML page: the tables, and charts of the
@@ -63,6 +68,7 @@ configuration error (unknown flag, bad duration or time, unreadable file, no bro
 const OPTIONS = {
   ...CONFIG_OPTIONS,
   file: { type: 'string', short: 'f', multiple: true },
+  samples: { type: 'string', multiple: true },
   since: { type: 'string' },
   until: { type: 'string' },
   'what-if-for': { type: 'string' },
@@ -76,6 +82,7 @@ const OPTIONS = {
 
 interface ReviewPlan {
   readonly files: readonly string[];
+  readonly samples: readonly string[];
   readonly since: number | undefined;
   readonly until: number | undefined;
   readonly candidates: WhatIfCandidates;
@@ -104,8 +111,14 @@ export async function reviewCommand(args: string[], now: () => number = Date.now
     }
     const files = values.file ?? [];
     for (const f of files) checkReadable(f);
+    const samples = values.samples ?? [];
+    for (const f of samples) {
+      if (f === '-') throw new UsageError('--samples cannot read stdin (the samples are replayed once per candidate): give a file');
+      checkReadable(f, '--samples');
+    }
     plan = {
       files,
+      samples,
       since,
       until,
       candidates: {
@@ -128,7 +141,8 @@ export async function reviewCommand(args: string[], now: () => number = Date.now
     return reportError(e, 'review');
   }
   try {
-    const { doc, collector } = await review(plan, config);
+    const { doc: reviewed, collector } = await review(plan, config);
+    const doc = plan.samples.length === 0 ? reviewed : { ...reviewed, replayed: await replayed(plan, config) };
     if (plan.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     else process.stdout.write(formatText(doc) + '\n');
     if (plan.report !== undefined) {
@@ -137,7 +151,7 @@ export async function reviewCommand(args: string[], now: () => number = Date.now
     }
     return 0;
   } catch (e) {
-    if (e instanceof ReviewInputError || e instanceof TopicReadError) {
+    if (e instanceof ReviewInputError || e instanceof TopicReadError || e instanceof ReplayInputError) {
       process.stderr.write(`sigmawatch review: ${e.message}\n`);
       return 1;
     }
@@ -161,7 +175,13 @@ async function review(plan: ReviewPlan, config: Config): Promise<{ doc: ReviewDo
     },
   });
   const finish = (source: ReviewDocument['source']) => ({
-    doc: collector.finish({ source, flapWindowMs: config.alerts.flapWindowMs, top: plan.top, candidates: plan.candidates }),
+    doc: collector.finish({
+      source,
+      flapWindowMs: config.alerts.flapWindowMs,
+      top: plan.top,
+      candidates: plan.candidates,
+      holdMs: holdOf(config),
+    }),
     collector,
   });
 
@@ -200,6 +220,30 @@ async function review(plan: ReviewPlan, config: Config): Promise<{ doc: ReviewDo
   return finish({ topic });
 }
 
+async function replayed(plan: ReviewPlan, config: Config) {
+  const progress = new Progress();
+  const result = await replayWhatIf({
+    config,
+    files: plan.samples,
+    candidates: plan.candidates,
+    since: plan.since,
+    until: plan.until,
+    onRun: (run, runs, what) => progress.update(() => `review: replaying the samples ${run}/${runs} (${what})`),
+  });
+  progress.clear();
+  return result;
+}
+
+/** Each configured rule's keep_firing_for as a duration (0 samples is 0 ms); null when in samples or not configured. */
+function holdOf(config: Config): (rule: string) => number | null {
+  const holds = new Map(config.rules.map((r) => [r.name, r.keepFiringFor]));
+  return (rule) => {
+    const h = holds.get(rule);
+    if (h === undefined) return null;
+    return 'ms' in h ? h.ms : h.samples === 0 ? 0 : null;
+  };
+}
+
 /** --since / --until: RFC 3339 (or a date), or a duration before now. */
 function instant(flag: string, text: string, now: number): number {
   const d = parseDuration(text);
@@ -230,13 +274,13 @@ function count(flag: string, text: string): number {
   return Number(text);
 }
 
-function checkReadable(file: string): void {
+function checkReadable(file: string, flag = '--file'): void {
   if (file === '-') return;
   try {
     accessSync(file, constants.R_OK);
-    if (statSync(file).isDirectory()) throw new UsageError(`--file ${file}: is a directory, not an NDJSON file`);
+    if (statSync(file).isDirectory()) throw new UsageError(`${flag} ${file}: is a directory, not a file`);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`--file ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(`${flag} ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

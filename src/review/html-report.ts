@@ -10,7 +10,7 @@ import { fmt, fmtDuration } from '../replay/summary.js';
 import { renderReportPage, type ReportChart, type SummaryTable } from '../report/page.js';
 import type { Episode, Mark } from './episodes.js';
 import type { ReviewDocument } from './review.js';
-import { duration, isoMinute, percent, quieter, rate, whatIfLabel } from './text-report.js';
+import { duration, isoMinute, percent, quieter, rate, replayedRows, whatIfLabel } from './text-report.js';
 
 /** Charts drawn by default (`--report-series`). */
 export const DEFAULT_REPORT_SERIES = 6;
@@ -30,7 +30,7 @@ export function renderHtml(doc: ReviewDocument, episodes: Iterable<Episode>, ser
       'Pages: episodes that fired in the range. Flaps: pages that ended within the flap window of firing. Pages per series-day: per series that alerted on the rule. Firing time: over pages that ended.',
       ...(charts.length < listed ? [`Charts: the ${charts.length} noisiest of the ${listed} series listed.`] : []),
     ],
-    summaryTables: [facts(doc), rulesTable(doc), whatIfTable(doc)],
+    summaryTables: [facts(doc), rulesTable(doc), whatIfTable(doc), ...replayedTable(doc)],
     charts,
     appendixTables: [noisiestTable(doc)],
   });
@@ -120,6 +120,19 @@ function whatIfTable(doc: ReviewDocument): SummaryTable {
         ? 'No candidate makes any rule quieter.'
         : 'Estimates from the events: a candidate for counts from the first breach (startsAt); keep_firing_for is added to the current hold.',
   };
+}
+
+function replayedTable(doc: ReviewDocument): SummaryTable[] {
+  if (doc.replayed === null) return [];
+  return [
+    {
+      caption: 'What-if replayed over the samples (exact)',
+      header: ['rule', 'change', 'pages as configured', 'pages replayed', 'estimate from events'],
+      numeric: [2, 3, 4],
+      rows: replayedRows(doc),
+      note: `The rules with each candidate, run over ${doc.replayed.files.join(', ')}.`,
+    },
+  ];
 }
 
 function noisiestTable(doc: ReviewDocument): SummaryTable {

@@ -7,6 +7,7 @@ import { EpisodeBook } from './episodes.js';
 import type { EventSink } from './event-input.js';
 import { Rejects, type RejectCount, type ReviewRejectReason } from './rejects.js';
 import { reviewRules, type RuleReview } from './stats.js';
+import type { ReplayedWhatIf } from './replayed-what-if.js';
 import type { WhatIfCandidates } from './what-if.js';
 
 export interface ReviewDocument {
@@ -35,6 +36,8 @@ export interface ReviewDocument {
   readonly totals: { readonly pages: number; readonly flaps: number; readonly stillFiring: number };
   /** By rule name. */
   readonly rules: readonly RuleReview[];
+  /** The exact what-if over --samples; null without them. */
+  readonly replayed: ReplayedWhatIf | null;
 }
 
 export interface CollectorOptions {
@@ -80,7 +83,14 @@ export class ReviewCollector implements EventSink {
     return n;
   }
 
-  finish(o: { source: ReviewDocument['source']; flapWindowMs: number; top: number; candidates: WhatIfCandidates }): ReviewDocument {
+  finish(o: {
+    source: ReviewDocument['source'];
+    flapWindowMs: number;
+    top: number;
+    candidates: WhatIfCandidates;
+    /** A rule's current keep_firing_for as a duration, null when not known (stats.ts). */
+    holdMs?: (rule: string) => number | null;
+  }): ReviewDocument {
     const since = this.options.since ?? null;
     const until = this.options.until ?? null;
     const seen = this.book.events > 0;
@@ -89,7 +99,13 @@ export class ReviewCollector implements EventSink {
     const rules =
       from === null || to === null
         ? []
-        : reviewRules(this.book.all(), { range: { from, to }, flapWindowMs: o.flapWindowMs, top: o.top, candidates: o.candidates });
+        : reviewRules(this.book.all(), {
+            range: { from, to },
+            flapWindowMs: o.flapWindowMs,
+            top: o.top,
+            candidates: o.candidates,
+            holdMs: o.holdMs,
+          });
     const totals = { pages: 0, flaps: 0, stillFiring: 0 };
     for (const r of rules) {
       totals.pages += r.pages;
@@ -109,6 +125,7 @@ export class ReviewCollector implements EventSink {
       },
       totals,
       rules,
+      replayed: null,
     };
   }
 }

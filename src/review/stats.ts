@@ -58,6 +58,11 @@ export interface RuleReview {
   readonly meanFiringMs: number | null;
   readonly p90FiringMs: number | null;
   readonly noisiest: readonly SeriesNoise[];
+  /**
+   * The rule's keep_firing_for as a duration, taken off episode ends in the `for` estimate; null
+   * when not known (given in samples, or the rule is not in the configuration).
+   */
+  readonly holdMs: number | null;
   readonly whatIf: readonly WhatIfResult[];
 }
 
@@ -67,6 +72,8 @@ export interface ReviewOptions {
   /** Noisiest series listed per rule. */
   readonly top: number;
   readonly candidates: WhatIfCandidates;
+  /** A rule's keep_firing_for as a duration; null when not known. Default: not known. */
+  readonly holdMs?: (rule: string) => number | null;
 }
 
 /** One review per rule, by rule name. */
@@ -82,6 +89,7 @@ export function reviewRules(episodes: Iterable<Episode>, options: ReviewOptions)
 
 export function reviewRule(rule: string, episodes: readonly Episode[], o: ReviewOptions): RuleReview {
   const { from, to } = o.range;
+  const holdMs = o.holdMs?.(rule) ?? null;
   const pagesBySeverity: Record<string, number> = {};
   const durations: number[] = [];
   const perSeries = new Map<string, { pages: number; flaps: number; firingMs: number }>();
@@ -145,7 +153,8 @@ export function reviewRule(rule: string, episodes: readonly Episode[], o: Review
     meanFiringMs: durations.length > 0 ? durations.reduce((a, b) => a + b, 0) / durations.length : null,
     p90FiringMs: quantile(durations, 0.9),
     noisiest,
-    whatIf: whatIf(episodes, to, o.candidates),
+    holdMs,
+    whatIf: whatIf(episodes, to, o.candidates, holdMs),
   };
 }
 

@@ -127,6 +127,11 @@ export function formatText(doc: ReviewDocument): string {
   }
 
   lines.push('', 'what-if (estimates from the events: for counts from the first breach; keep_firing_for adds to the current hold)');
+  const unknownHold = doc.rules.filter((r) => r.holdMs === null && r.pages > 0).map((r) => r.rule);
+  if (unknownHold.length > 0 && doc.whatIf.forMs.length > 0)
+    lines.push(
+      `  (${unknownHold.join(', ')}: keep_firing_for not known as a duration, so the for estimates count the hold as breach and may show no saving; --samples replays exactly)`,
+    );
   const q = quieter(doc.rules);
   if (q.length === 0) {
     const tried = [
@@ -149,5 +154,32 @@ export function formatText(doc: ReviewDocument): string {
       ),
     );
   }
+  if (doc.replayed !== null) lines.push('', ...formatReplayed(doc));
   return lines.join('\n');
+}
+
+/** The exact what-if next to the estimate, every candidate of every rule. */
+export function replayedRows(doc: ReviewDocument): string[][] {
+  const estimates = new Map(doc.rules.map((r) => [r.rule, r.whatIf]));
+  return doc.replayed!.rules.flatMap((r) =>
+    r.whatIf.map((w) => {
+      const estimate = estimates.get(r.rule)?.find((e) => e.kind === w.kind && e.ms === w.ms);
+      return [
+        r.rule,
+        whatIfLabel({ kind: w.kind, ms: w.ms, pages: 0 }),
+        fmt(r.pages),
+        w.pages === null ? 'n/a (hold in samples)' : fmt(w.pages),
+        estimate === undefined ? '-' : fmt(estimate.pages),
+      ];
+    }),
+  );
+}
+
+function formatReplayed(doc: ReviewDocument): string[] {
+  const r = doc.replayed!;
+  const n = r.files.length;
+  return [
+    `what-if replayed: the rules with each candidate run over ${n} sample file${n === 1 ? '' : 's'}${r.rowsRejected > 0 ? ` (${fmt(r.rowsRejected)} rows skipped over all runs)` : ''}; pages = fired in the range`,
+    ...table(['rule', 'change', 'pages as configured', 'pages replayed', 'estimate from events'], replayedRows(doc), new Set([0, 1])),
+  ];
 }

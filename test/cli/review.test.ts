@@ -72,23 +72,53 @@ test('review of a real replay agrees with replay: pages = fired, flaps and mean 
   assert.equal(narrow.flapWindowMs, 60_000);
 });
 
-test('what-if estimates against replays of the modified rule: keep_firing_for exact here (current hold 0), for a lower bound of the saving', async (t) => {
+test('what-if: estimates against replays of the modified rule, and --samples replaying them the same way', async (t) => {
   const dir = tempDir(t);
   const base = await replay(dir, rules(dir));
-  const doc = await reviewJson(['--config', rules(dir), '-f', base.file, '--what-if-for', '2m', '--what-if-keep-firing-for', '5m,15m']);
-  const est = new Map(doc.rules[0]!.whatIf.map((w) => [`${w.kind} ${w.ms / 60_000}m`, w.pages]));
-  for (const [key, change] of [
+  const doc = await reviewJson([
+    '--config',
+    rules(dir),
+    '-f',
+    base.file,
+    '--what-if-for',
+    '2m',
+    '--what-if-keep-firing-for',
+    '5m,15m',
+    '--samples',
+    BUNDLED,
+  ]);
+  const key = (w: { kind: string; ms: number }) => `${w.kind} ${w.ms / 60_000}m`;
+  const est = new Map(doc.rules[0]!.whatIf.map((w) => [key(w), w.pages]));
+  assert.ok(doc.replayed !== null, '--samples gives the replayed what-if');
+  assert.equal(doc.replayed.rules[0]!.pages, base.fired, 'the rules as configured page as replay did');
+  const replayed = new Map(doc.replayed.rules[0]!.whatIf.map((w) => [key(w), w.pages]));
+  for (const [name, change] of [
     ['keep_firing_for 5m', { keepFiringFor: '5m' }],
     ['keep_firing_for 15m', { keepFiringFor: '15m' }],
     ['for 2m', { for: '2m' }],
   ] as const) {
-    const exact = await replay(dir, rules(dir, change, `${key}.yaml`), `${key}.ndjson`);
-    const estimate = est.get(key);
-    assert.ok(estimate !== undefined, `an estimate for ${key}`);
-    if (key.startsWith('keep_firing_for')) assert.equal(estimate, exact.fired, `${key}: estimate ${estimate}, replay ${exact.fired}`);
-    else assert.ok(estimate >= exact.fired, `${key}: estimate ${estimate} pages ≥ replay's ${exact.fired}`);
+    const exact = await replay(dir, rules(dir, change, `${name}.yaml`), `${name}.ndjson`);
+    const estimate = est.get(name);
+    assert.ok(estimate !== undefined, `an estimate for ${name}`);
+    assert.equal(replayed.get(name), exact.fired, `${name}: --samples replays as replay does`);
+    if (name.startsWith('keep_firing_for')) assert.equal(estimate, exact.fired, `${name}: estimate ${estimate}, replay ${exact.fired}`);
+    else assert.ok(estimate >= exact.fired, `${name}: estimate ${estimate} pages ≥ replay's ${exact.fired}`);
   }
   assert.ok(est.get('keep_firing_for 15m')! < base.fired, 'a longer hold is quieter on this recording');
+});
+
+test('--samples with the default rule (keep_firing_for in samples): the for estimate says so, the replay answers', async (t) => {
+  const dir = tempDir(t);
+  const r = await runCli(['replay', BUNDLED]);
+  assert.equal(r.code, 0, r.stderr);
+  const file = join(dir, 'default.ndjson');
+  writeFileSync(file, r.stdout);
+  const text = await runCli(['review', '-f', file, '--samples', BUNDLED, '--what-if-for', '2m', '--what-if-keep-firing-for', '5m']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /default: keep_firing_for not known as a duration, so the for estimates count the hold as breach/);
+  assert.match(text.stdout, /^ {2}default +keep_firing_for: \+5m +\d+ +n\/a \(hold in samples\) +\d+$/m);
+  // The bundled spikes last one sample: a 2-minute for stops every one of them.
+  assert.match(text.stdout, /^ {2}default +for: 2m +[1-9]\d* +0 +\d+$/m);
 });
 
 test('text tables by default, and stdin with -f -', async (t) => {
@@ -199,7 +229,9 @@ test('usage errors exit 2 with a clear message', async (t) => {
     [['-f', file, '--since', '2026-11-02', '--until', '2026-11-01'], /--since \(2026-11-02T00:00:00.000Z\) must be before --until/],
     [['-f', file, '--top', 'many'], /--top must be an integer from 0 to 10000, got "many"/],
     [['-f', join(dir, 'missing.ndjson')], /--file .*missing\.ndjson: cannot read \(ENOENT\)/],
-    [['-f', dir], /is a directory, not an NDJSON file/],
+    [['-f', dir], /--file .*: is a directory, not a file/],
+    [['-f', file, '--samples', '-'], /--samples cannot read stdin/],
+    [['-f', file, '--samples', join(dir, 'nope.csv')], /--samples .*nope\.csv: cannot read \(ENOENT\)/],
     [[file], /unexpected argument .* \(files are given with --file\)/],
     [[], /no --file given and no Kafka brokers configured/],
   ];

@@ -10,6 +10,7 @@ function whatIf(
   forMin: number[],
   holdMin: number[],
   until?: number,
+  currentHoldMin: number | null = 0,
 ): { pages: number; whatIf: readonly WhatIfResult[] } {
   const c = new ReviewCollector({ until });
   for (const e of events) c.event(e);
@@ -18,6 +19,7 @@ function whatIf(
     flapWindowMs: 5 * MIN,
     top: 5,
     candidates: { forMs: forMin.map((m) => m * MIN), keepFiringForMs: holdMin.map((m) => m * MIN) },
+    holdMs: () => (currentHoldMin === null ? null : currentHoldMin * MIN),
   });
   return doc.rules[0]!;
 }
@@ -72,4 +74,17 @@ test('keep_firing_for: an episode that fired before the range still absorbs the 
   assert.equal(r.pages, 1);
   assert.equal(r.carriedIn, 1);
   assert.equal(r.whatIf[0]!.pages, 0, 'held 5 more minutes, the first episode would still have been firing at 33');
+});
+
+test('for: X with the current hold known as a duration takes it off the end; unknown, the hold counts as breach', () => {
+  // Breach from 0, fired at 1; resolved at 12 after a 10-minute hold: the breach lasted about 2 minutes.
+  const events = [...episode({ series: 'a', start: 0, fired: 1, end: 12 }), ...episode({ series: 'b', start: 0, fired: 1, end: 30 })];
+  const pages = (hold: number | null) => whatIf(events, [5], [], undefined, hold).whatIf.map((w) => w.pages);
+  assert.deepEqual(pages(10), [1], 'a: 2 minutes of breach, b: 20');
+  assert.deepEqual(pages(null), [2], 'not known: both lasted 5 minutes');
+  // The breach held at least until the alert fired, whatever the hold.
+  assert.deepEqual(
+    whatIf(events, [1], [], undefined, 60).whatIf.map((w) => w.pages),
+    [2],
+  );
 });
