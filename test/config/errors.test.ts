@@ -62,7 +62,7 @@ test('unknown keys, with a suggestion when one is close', () => {
   );
   assert.equal(
     fileError('kafak: {}\n'),
-    'FILE:1:1: kafak is not a known key (did you mean kafka?); allowed: kafka, alerts, store, http, health, log, shutdown, relay, checkpoint, rules',
+    'FILE:1:1: kafak is not a known key (did you mean kafka?); allowed: kafka, alerts, store, http, health, log, shutdown, relay, checkpoint, ingest, rules',
   );
   assert.equal(
     fileError('kafka:\n  groupId: x\n'),
