@@ -7,6 +7,7 @@
  * values that would have paged less (review/what-if.ts).
  */
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type Config } from '../config/index.js';
 import { DURATION_HELP, parseDuration } from '../config/duration.js';
 import { kafkaClient } from '../kafka/connection.js';
@@ -115,6 +116,9 @@ export async function reviewCommand(args: string[], now: () => number = Date.now
     for (const f of samples) {
       if (f === '-') throw new UsageError('--samples cannot read stdin (the samples are replayed once per candidate): give a file');
       checkReadable(f, '--samples');
+    }
+    if (values.report !== undefined && !isDirectory(dirname(resolve(values.report)))) {
+      throw new UsageError(`--report ${values.report}: no such directory ${dirname(resolve(values.report))}`);
     }
     plan = {
       files,
@@ -272,6 +276,14 @@ function count(flag: string, text: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 10_000)
     throw new UsageError(`${flag} must be an integer from 0 to 10000, got ${JSON.stringify(text)}`);
   return Number(text);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function checkReadable(file: string, flag = '--file'): void {

@@ -231,6 +231,7 @@ test('usage errors exit 2 with a clear message', async (t) => {
     [['-f', join(dir, 'missing.ndjson')], /--file .*missing\.ndjson: cannot read \(ENOENT\)/],
     [['-f', dir], /--file .*: is a directory, not a file/],
     [['-f', file, '--samples', '-'], /--samples cannot read stdin/],
+    [['-f', file, '--report', join(dir, 'no', 'r.html')], /--report .*r\.html: no such directory .*\/no$/m],
     [['-f', file, '--samples', join(dir, 'nope.csv')], /--samples .*nope\.csv: cannot read \(ENOENT\)/],
     [[file], /unexpected argument .* \(files are given with --file\)/],
     [[], /no --file given and no Kafka brokers configured/],
