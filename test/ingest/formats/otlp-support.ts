@@ -6,7 +6,13 @@
  */
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AggregationTemporality, MeterProvider, MetricReader, type MetricReaderOptions } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+  type MeterProviderOptions,
+  type MetricReaderOptions,
+} from '@opentelemetry/sdk-metrics';
 import type { Meter } from '@opentelemetry/api';
 
 class ManualReader extends MetricReader {
@@ -28,11 +34,15 @@ export class OtelProcess {
   readonly #provider: MeterProvider;
   readonly #reader: ManualReader;
 
-  constructor(resource: Record<string, string>, temporality: 'cumulative' | 'delta' = 'cumulative') {
+  constructor(
+    resource: Record<string, string>,
+    temporality: 'cumulative' | 'delta' = 'cumulative',
+    views: MeterProviderOptions['views'] = [],
+  ) {
     this.#reader = new ManualReader({
       aggregationTemporalitySelector: () => (temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE),
     });
-    this.#provider = new MeterProvider({ resource: resourceFromAttributes(resource), readers: [this.#reader] });
+    this.#provider = new MeterProvider({ resource: resourceFromAttributes(resource), readers: [this.#reader], views });
     this.meter = this.#provider.getMeter('sigmawatch-test', '1.0.0');
   }
 

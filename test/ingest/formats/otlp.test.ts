@@ -4,6 +4,7 @@ import { DecodeError, type DecodeReason } from '../../../src/codec/errors.js';
 import { createDecoder, sniffFormat } from '../../../src/ingest/formats/index.js';
 import { prometheusLabelName, prometheusMetricName, MetricKind } from '../../../src/ingest/formats/otlp/naming.js';
 import { bucketQuantile } from '../../../src/ingest/formats/otlp/quantile.js';
+import { AggregationType } from '@opentelemetry/sdk-metrics';
 import { OtelProcess, pointTimes } from './otlp-support.js';
 import { CollectingSink, utf8 } from './support.js';
 
@@ -141,6 +142,34 @@ for (const format of ENCODINGS) {
     }
   });
 }
+
+test('otlp-proto: an exponential histogram (SDK view) gives _count and _sum rates only', async () => {
+  const app = new OtelProcess({ 'service.name': 'api' }, 'cumulative', [
+    { instrumentName: 'payload.size', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } },
+  ]);
+  try {
+    const h = app.meter.createHistogram('payload.size', { unit: 'By' });
+    h.record(100);
+    const first = await app.export();
+    for (let i = 0; i < 10; i++) h.record(200);
+    const second = await app.export();
+    const decoder = createDecoder('otlp-proto');
+    const sink = new CollectingSink();
+    decoder.decode(first.proto, sink);
+    decoder.decode(second.proto, sink);
+    const ms1 = pointTimes(first.json).get('payload.size')!.ms;
+    const ms2 = pointTimes(second.json).get('payload.size')!.ms;
+    assert.deepEqual(
+      sink.samples.map((s) => [s.series, s.value]),
+      [
+        ['payload_size_bytes_count{job="api"}', (10 * 1000) / (ms2 - ms1)],
+        ['payload_size_bytes_sum{job="api"}', (2000 * 1000) / (ms2 - ms1)],
+      ],
+    );
+  } finally {
+    await app.shutdown();
+  }
+});
 
 test('otlp-proto and otlp-json of the same export decode to the same samples', async () => {
   const app = new OtelProcess(RESOURCE);
