@@ -25,10 +25,15 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A JSON number, or a number written as a string (how several formats carry floats and int64). */
+/** A JSON number, a number written as a string (how several formats carry floats and int64), or a Long. */
 export function numberOf(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'string') return numberText(v);
+  // protobufjs leaves an unset 64-bit field at its prototype default, a Long (set ones are numbers:
+  // otlp/schema.ts reads them so).
+  if (typeof v === 'object' && v !== null && typeof (v as { toNumber?: unknown }).toNumber === 'function') {
+    return (v as { toNumber(): number }).toNumber();
+  }
   return NaN;
 }
 

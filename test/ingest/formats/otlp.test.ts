@@ -5,6 +5,8 @@ import { createDecoder, sniffFormat } from '../../../src/ingest/formats/index.js
 import { prometheusLabelName, prometheusMetricName, MetricKind } from '../../../src/ingest/formats/otlp/naming.js';
 import { bucketQuantile } from '../../../src/ingest/formats/otlp/quantile.js';
 import { AggregationType } from '@opentelemetry/sdk-metrics';
+import protobuf from 'protobufjs';
+import { OTLP_METRICS_DESCRIPTOR } from '../../../src/ingest/formats/otlp/descriptor.js';
 import { OtelProcess, pointTimes } from './otlp-support.js';
 import { CollectingSink, utf8 } from './support.js';
 
@@ -335,3 +337,47 @@ for (const [what, format, input, reason] of BAD) {
     );
   });
 }
+
+test('otlp-proto: fields the SDK always sets may be absent (no start time, no histogram sum): still decoded', () => {
+  // Encoded with protobufjs from the vendored official schema: no OTel SDK leaves these out.
+  const root = protobuf.Root.fromJSON(OTLP_METRICS_DESCRIPTOR);
+  const Request = root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest');
+  const request = (t: number, v: number) =>
+    Request.encode(
+      Request.fromObject({
+        resourceMetrics: [
+          {
+            scopeMetrics: [
+              {
+                metrics: [
+                  { name: 'c', sum: { isMonotonic: true, aggregationTemporality: 2, dataPoints: [{ timeUnixNano: t * 1e6, asInt: v }] } },
+                  {
+                    name: 'h',
+                    histogram: {
+                      aggregationTemporality: 2,
+                      dataPoints: [{ timeUnixNano: t * 1e6, count: v, bucketCounts: [v, 0], explicitBounds: [1] }],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    ).finish();
+  const decoder = createDecoder('otlp-proto');
+  const sink = new CollectingSink();
+  const t = Date.UTC(2026, 0, 15);
+  decoder.decode(request(t, 10), sink);
+  decoder.decode(request(t + 10_000, 30), sink);
+  assert.deepEqual(
+    sink.samples.map((s) => [s.series, s.value]),
+    [
+      ['c_total', 2],
+      ['h_count', 2],
+      ['h{quantile="0.5"}', 0.5],
+      ['h{quantile="0.9"}', 0.9],
+      ['h{quantile="0.99"}', 0.99],
+    ],
+  );
+});
