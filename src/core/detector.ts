@@ -357,6 +357,7 @@ export class Detector {
     this.longMemory?.writeSnapshot(s, 'longMemory.', slots);
     this.likelihood?.writeSnapshot(s, 'likelihood.', slots);
     this.seasonal?.writeSnapshot(s, 'seasonal.', slots);
+    this.slo?.writeSnapshot(s, 'slo.', slots);
   }
 
   /**
@@ -380,11 +381,19 @@ export class Detector {
     this.likelihood?.readSnapshot(r, 'likelihood.');
     this.seasonal?.readSnapshot(r, 'seasonal.');
     this.identify = identify;
+    const utf8 = new TextEncoder();
+    this.slo?.readSnapshot(
+      r,
+      'slo.',
+      slots,
+      (slot) => this.identityOf(slot),
+      (series) => identify(utf8.encode(series)),
+    );
   }
 
-  /** Series currently firing. O(slots). */
+  /** Series (and SLO groups) currently firing. O(slots + groups). */
   firingCount(): number {
-    let n = 0;
+    let n = this.slo?.firingCount() ?? 0;
     this.store.forEach((slot) => {
       if (this.lifecycle.state[slot] === FIRING) n++;
     });

@@ -18,10 +18,14 @@
  * evaluation are evaluated, so a batch that ends between a group's error and total samples is
  * corrected by the next evaluation, and a catch-up batch spanning hours is evaluated step by step.
  *
- * Bindings: a series is bound to the SLO rules it feeds on its first sample (also after a restore:
- * bindings are derived from the identity, never checkpointed), one binding per (series, rule) in
- * typed slabs, chained per store slot. A group lives while series are bound to it; when its last
- * series is evicted, a firing alert of the group resolves as stale.
+ * Bindings: a series is bound to the SLO rules it feeds on its first sample, one binding per
+ * (series, rule) in typed slabs, chained per store slot. A group lives while series are bound to
+ * it; when its last series is evicted, a firing alert of the group resolves as stale.
+ *
+ * Checkpoints hold every group (its id, windows, sample time and alert state) and each series'
+ * last counter values; a restore binds the series again from their identities (parsing every key
+ * of the partition once, which only a configuration with SLO rules pays) and gives them back
+ * their last values, so the windows continue as if nothing had moved.
  */
 import type { Rule, SloSpec } from './rule.js';
 import type { RuleParams } from './rule-params.js';
@@ -31,6 +35,7 @@ import { SloWindows } from './slo-windows.js';
 import { AlertLifecycle, FIRING, INACTIVE, Transition, TRANSITION_NAMES } from './lifecycle.js';
 import { AlertQueue, AlertReason, BaselineKind, Trigger } from './alert-queue.js';
 import { grow } from './slab.js';
+import type { Snapshot, SnapshotReader } from './snapshot.js';
 
 /** A binding's role in its rule: the series counts bad (or good) events, all events, or both. */
 const ROLE_BAD = 1;
@@ -165,7 +170,7 @@ class SloRule {
     this.dirtyList[this.dirtyCount++] = g;
   }
 
-  private grow(capacity: number): void {
+  grow(capacity: number): void {
     this.windows.grow(capacity);
     this.lifecycle.grow(capacity);
     this.refs = grow(this.refs, capacity);
@@ -279,6 +284,111 @@ export class SloRules {
       if (--rule.refs[g] === 0) this.dropGroup(rule, g, now);
       this.bFree.push(b);
       b = next;
+    }
+  }
+
+  /** Firing groups of all SLO rules. O(groups). */
+  firingCount(): number {
+    let n = 0;
+    for (const rule of this.rules) for (let g = 0; g < rule.used; g++) if (rule.lifecycle.state[g] === FIRING) n++;
+    return n;
+  }
+
+  /**
+   * Adds the SLO state to `s` under `prefix` (between batches): per rule, its group ids (in the
+   * meta), windows, latest sample times and alert lifecycles; per series slot below `slots`, the
+   * last counter value of each of its bindings, in chain order.
+   */
+  writeSnapshot(s: Snapshot, prefix: string, slots: number): void {
+    this.rules.forEach((rule, i) => {
+      const p = `${prefix}${i}.`;
+      const used = rule.used;
+      const w = rule.windows;
+      const K = w.lengths.length;
+      s.setMeta(
+        `${p}groups`,
+        Array.from({ length: used }, (_, g) => rule.identities[g]?.series ?? null),
+      );
+      s.add(`${p}head`, w.head.subarray(0, used));
+      s.add(`${p}headSlot`, w.headSlot.subarray(0, used));
+      s.add(`${p}ring`, w.ring.subarray(0, used * w.ringLength * 2));
+      s.add(`${p}sums`, w.sums.subarray(0, used * K * 2));
+      s.add(`${p}counted`, w.counted.subarray(0, used * K));
+      s.add(`${p}lastTs`, rule.lastTs.subarray(0, used));
+      rule.lifecycle.writeSnapshot(s, `${p}lifecycle.`, used);
+    });
+    const counts = new Uint8Array(slots);
+    let n = 0;
+    for (let slot = 0; slot < slots; slot++) for (let b = this.head[slot]; b > 0; b = this.bNext[b]) n++;
+    const last = new Float64Array(n);
+    n = 0;
+    for (let slot = 0; slot < slots; slot++) {
+      for (let b = this.head[slot]; b > 0; b = this.bNext[b]) {
+        counts[slot]++;
+        last[n++] = this.bLast[b];
+      }
+    }
+    s.add(`${prefix}bindings`, counts);
+    s.add(`${prefix}last`, last);
+  }
+
+  /**
+   * Loads what writeSnapshot wrote into this (new) state, built from the same rules, then binds
+   * again every series that had bindings (`identityOf` its identity, `groupIdentity` a group's
+   * from its id) and gives each binding its last counter value back.
+   */
+  readSnapshot(
+    r: SnapshotReader,
+    prefix: string,
+    slots: number,
+    identityOf: (slot: number) => SeriesIdentity,
+    groupIdentity: (series: string) => SeriesIdentity,
+  ): void {
+    this.rules.forEach((rule, i) => {
+      const p = `${prefix}${i}.`;
+      const groups = r.metaOf(`${p}groups`);
+      if (!Array.isArray(groups)) throw new Error(`snapshot has no groups for SLO rule ${i}`);
+      const used = groups.length;
+      while (rule.capacity < used) rule.grow(rule.capacity * 2);
+      const w = rule.windows;
+      w.head.set(r.f64(`${p}head`));
+      w.headSlot.set(r.i32(`${p}headSlot`));
+      w.ring.set(r.f64(`${p}ring`));
+      w.sums.set(r.f64(`${p}sums`));
+      w.counted.set(r.i32(`${p}counted`));
+      rule.lastTs.set(r.f64(`${p}lastTs`));
+      rule.lifecycle.readSnapshot(r, `${p}lifecycle.`, used);
+      rule.used = used;
+      groups.forEach((series: unknown, g) => {
+        if (typeof series === 'string') {
+          rule.groups.set(series, g);
+          rule.identities[g] = groupIdentity(series);
+        } else {
+          rule.free.push(g);
+        }
+      });
+    });
+    const counts = r.u8(`${prefix}bindings`);
+    const last = r.f64(`${prefix}last`);
+    if (counts.length !== slots) throw new Error(`snapshot's SLO bindings cover ${counts.length} slots, expected ${slots}`);
+    let n = 0;
+    for (let slot = 0; slot < slots; slot++) {
+      if (counts[slot] === 0) continue;
+      let k = 0;
+      for (let b = this.bind(slot, identityOf(slot)); b > 0; b = this.bNext[b], k++) this.bLast[b] = last[n + k];
+      if (k !== counts[slot]) throw new Error(`snapshot's SLO bindings of slot ${slot} do not match the rules`);
+      n += k;
+    }
+    // A group no series came back to (not in a consistent snapshot) would never be released: free it.
+    for (const rule of this.rules) {
+      for (let g = 0; g < rule.used; g++) {
+        const id = rule.identities[g];
+        if (id === undefined || rule.refs[g] !== 0) continue;
+        rule.lifecycle.reset(g);
+        rule.groups.delete(id.series);
+        rule.identities[g] = undefined;
+        rule.free.push(g);
+      }
     }
   }
 

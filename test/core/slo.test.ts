@@ -51,10 +51,10 @@ function feed(
   rate: (s: number) => [number, number],
   from = 0,
   batchPerStep = true,
+  counters = { bad: 0, ok: 0 },
 ): AlertEvent[] {
   const out: AlertEvent[] = [];
-  let bad = 0;
-  let ok = 0;
+  let { bad, ok } = counters;
   const k500 = Buffer.from(`requests_total{code="500",service="${service}"}`);
   const k200 = Buffer.from(`requests_total{code="200",service="${service}"}`);
   if (!batchPerStep) e.begin(0);
@@ -71,6 +71,8 @@ function feed(
     if (batchPerStep) out.push(...e.finish().alerts.map((a) => ({ ...a.event, step: s }) as AlertEvent));
   }
   if (!batchPerStep) out.push(...e.finish().alerts.map((a) => a.event));
+  counters.bad = bad;
+  counters.ok = ok;
   return out;
 }
 
@@ -160,4 +162,27 @@ test('a firing group resolves as stale when its last series is evicted, not befo
     for (const a of e.finish().alerts) events.push(`${s}:${a.event.reason}:${a.event.series}:${a.event.severity}`);
   }
   assert.deepEqual(events, ['56:stale:api_slo{service="api"}:page']);
+});
+
+test('an engine restored from a snapshot mid-incident continues exactly as the uninterrupted one (windows, alert state, last counter values)', () => {
+  const r = rules(SLO, { name: 'anomaly', match: { name: 'latency' }, memory: 0, window: 10, min_samples: 2 });
+  const a = engine(r);
+  const api = { bad: 0, ok: 0 };
+  const web = { bad: 0, ok: 0 };
+  // Two services; the snapshot is taken while api's page fires and web is healthy.
+  const before = [...feed(a, 'api', 50, incident, 0, true, api), ...feed(a, 'web', 50, () => [1, 1000], 0, true, web)];
+  assert.ok(before.some((e) => e.severity === 'page'));
+  const b = engine(r);
+  b.restore(a.snapshot());
+  assert.equal(b.detector.firingCount(), 1, 'the firing group came back');
+  // The same continuation for both (counters going on from their values at step 49): the restored
+  // engine must know each series' last value, or it would miss step 50's increase.
+  const rest = (e: Engine) =>
+    [
+      ...feed(e, 'api', 50, incident, 50, true, { ...api }),
+      ...feed(e, 'web', 50, (s) => (s >= 50 && s < 60 ? [300, 1000] : [1, 1000]), 50, true, { ...web }),
+    ].map((ev) => `${ev.ts}:${ev.series}:${ev.reason}:${ev.severity}:${ev.value}:${ev.startsAt}`);
+  const expected = rest(a);
+  assert.ok(expected.some((x) => x.includes(':resolved:')) && expected.some((x) => x.includes('web')));
+  assert.deepEqual(rest(b), expected);
 });
