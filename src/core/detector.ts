@@ -8,6 +8,10 @@
  * sample (`observeSlot`): score the sample against the window before it, step the alert
  * lifecycle, then add the sample to the window. Nothing is allocated per sample; an alert writes
  * its facts into the preallocated `alerts` queue.
+ *
+ * SLO rules (`kind: slo`, core/slo.ts) stand outside the first-match order: a sample of a series
+ * their selectors pick also goes, as a counter increase, to its group's windows, whichever anomaly
+ * rule (if any) scores it; their groups are evaluated by flushSlo() at the end of a batch.
  */
 import type { Rule } from './rule.js';
 import type { SeriesBudget } from './series-budget.js';
