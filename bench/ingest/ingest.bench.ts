@@ -335,7 +335,7 @@ async function throughBroker(): Promise<Row> {
       ns_per_sample_mean: perSample,
       ns_per_sample_std: 0,
       samples_per_s: 1e9 / perSample,
-      out_records_per_record: null,
+      out_records_per_record: ((await metrics.outputRecords.get()).values[0]?.value ?? 0) / BROKER_RECORDS,
       reps: 1,
     };
   } finally {

@@ -5,35 +5,41 @@
  * and batch (split at `maxPoints`): the worker pays its per-record cost once per burst of a series.
  *
  * A decoder may push some samples of a record and then throw (the record is bad further on). A
- * record is all or nothing, so samples are staged per record and only `accept()` makes them part of
- * the batch; `reject()` forgets them. The staging arrays are reused: no allocation per sample.
+ * record is all or nothing: `push` writes past the accepted samples, `accept()` keeps them,
+ * `reject()` forgets them.
+ *
+ * Layout: the batch's samples side by side in growable typed arrays (series id, time, value, and
+ * the index of the series' next sample), each series a chain from its first sample to its last.
+ * A series costs one Map entry; a sample, a slot in the arrays (no object per sample or series).
+ * The arrays are kept from batch to batch.
  */
 import { MsgpackWriter } from '../codec/msgpack-writer.js';
 import type { SampleSink } from './format.js';
 
-/** One output record: key = series id, value = compact msgpack, `points` of them. */
+/** One output record: key = series id, value = compact msgpack, `points` of them. Also a kafkajs Message. */
 export interface PackedRecord {
   readonly key: string;
   readonly value: Buffer;
   readonly points: number;
 }
 
-/** The accepted points of one series in this batch, in arrival order. */
-interface SeriesPoints {
-  readonly ts: number[];
-  readonly values: number[];
-}
+const NONE = -1;
 
 export class SeriesPacker implements SampleSink {
   readonly #maxPoints: number;
-  /** Samples of the record being decoded: entries [0, #staged) are live. */
-  #stagedSeries: string[] = [];
-  #stagedTs: number[] = [];
-  #stagedValues: number[] = [];
-  #staged = 0;
-  /** Accepted samples of the batch; Map iteration order = the order series first appeared. */
-  #series = new Map<string, SeriesPoints>();
-  #points = 0;
+  /** Per sample: [0, #accepted) are the batch's, [#accepted, #end) the record being decoded. */
+  #ids: string[] = [];
+  #ts = new Float64Array(1024);
+  #values = new Float64Array(1024);
+  /** Index of the series' next sample, or NONE. */
+  #next = new Int32Array(1024);
+  #accepted = 0;
+  #end = 0;
+  /** Per series (in order of first appearance): its chain's first and last sample, and length. */
+  #groups = new Map<string, number>();
+  #head = new Int32Array(256);
+  #tail = new Int32Array(256);
+  #count = new Int32Array(256);
 
   constructor(maxPointsPerRecord: number) {
     if (!Number.isInteger(maxPointsPerRecord) || maxPointsPerRecord < 1)
@@ -42,38 +48,47 @@ export class SeriesPacker implements SampleSink {
   }
 
   push(series: string, timestampMs: number, value: number): void {
-    const i = this.#staged++;
-    this.#stagedSeries[i] = series;
-    this.#stagedTs[i] = timestampMs;
-    this.#stagedValues[i] = value;
+    const i = this.#end++;
+    if (i === this.#ts.length) this.#growSamples();
+    this.#ids[i] = series;
+    this.#ts[i] = timestampMs;
+    this.#values[i] = value;
   }
 
-  /** The record decoded: its staged samples join the batch. Returns how many. */
+  /** The record decoded: its samples join the batch, each at the end of its series' chain. Returns how many. */
   accept(): number {
-    const n = this.#staged;
-    for (let i = 0; i < n; i++) {
-      const id = this.#stagedSeries[i]!;
-      let s = this.#series.get(id);
-      if (s === undefined) {
-        s = { ts: [], values: [] };
-        this.#series.set(id, s);
+    const from = this.#accepted;
+    const end = this.#end;
+    const groups = this.#groups;
+    for (let i = from; i < end; i++) {
+      this.#next[i] = NONE;
+      const id = this.#ids[i]!;
+      const g = groups.get(id);
+      if (g === undefined) {
+        const ng = groups.size;
+        if (ng === this.#head.length) this.#growGroups();
+        groups.set(id, ng);
+        this.#head[ng] = i;
+        this.#tail[ng] = i;
+        this.#count[ng] = 1;
+      } else {
+        this.#next[this.#tail[g]!] = i;
+        this.#tail[g] = i;
+        this.#count[g]!++;
       }
-      s.ts.push(this.#stagedTs[i]!);
-      s.values.push(this.#stagedValues[i]!);
     }
-    this.#points += n;
-    this.#staged = 0;
-    return n;
+    this.#accepted = end;
+    return end - from;
   }
 
-  /** The record failed: its staged samples are dropped (it goes to the dead-letter topic whole). */
+  /** The record failed: its samples are dropped (it goes to the dead-letter topic whole). */
   reject(): void {
-    this.#staged = 0;
+    this.#end = this.#accepted;
   }
 
   /** Accepted samples not yet drained. */
   get points(): number {
-    return this.#points;
+    return this.#accepted;
   }
 
   /**
@@ -83,45 +98,70 @@ export class SeriesPacker implements SampleSink {
    */
   drain(): PackedRecord[] {
     const max = this.#maxPoints;
-    const headers = this.#series.size + Math.ceil(this.#points / max);
-    const w = new MsgpackWriter(this.#points * 19 + headers * 5 + 16);
-    const spans: Array<{ key: string; end: number; points: number }> = [];
+    const ts = this.#ts;
+    const values = this.#values;
+    const next = this.#next;
+    const headers = this.#groups.size + Math.ceil(this.#accepted / max);
+    const w = new MsgpackWriter(this.#accepted * 19 + headers * 5 + 16);
+    const keys: string[] = [];
+    const ends: number[] = [];
+    const counts: number[] = [];
     let end = 0;
-    for (const [key, { ts, values }] of this.#series) {
-      const n = ts.length;
-      if (n === 1) {
-        w.arrayHeader(2).intOrFloat(ts[0]!).float64(values[0]!);
-        end += pointBytes(ts[0]!);
-        spans.push({ key, end, points: 1 });
+    for (const [key, g] of this.#groups) {
+      let i = this.#head[g]!;
+      let left = this.#count[g]!;
+      if (left === 1) {
+        w.arrayHeader(2).intOrFloat(ts[i]!).float64(values[i]!);
+        end += pointBytes(ts[i]!);
+        (keys.push(key), ends.push(end), counts.push(1));
         continue;
       }
-      for (let from = 0; from < n; from += max) {
-        const to = Math.min(n, from + max);
-        w.arrayHeader(to - from);
-        end += arrayHeaderBytes(to - from);
-        for (let i = from; i < to; i++) {
+      while (left > 0) {
+        const n = Math.min(left, max);
+        w.arrayHeader(n);
+        end += arrayHeaderBytes(n);
+        for (let k = 0; k < n; k++, i = next[i]!) {
           w.arrayHeader(2).intOrFloat(ts[i]!).float64(values[i]!);
           end += pointBytes(ts[i]!);
         }
-        spans.push({ key, end, points: to - from });
+        (keys.push(key), ends.push(end), counts.push(n));
+        left -= n;
       }
     }
     const bytes = w.finish();
     if (bytes.length !== end) throw new Error(`SeriesPacker: wrote ${bytes.length} bytes, expected ${end}`);
-    const out: PackedRecord[] = new Array(spans.length);
+    const out: PackedRecord[] = new Array(keys.length);
     let start = 0;
-    for (let i = 0; i < spans.length; i++) {
-      const { key, end: e, points } = spans[i]!;
-      out[i] = { key, value: bytes.subarray(start, e), points };
-      start = e;
+    for (let r = 0; r < keys.length; r++) {
+      out[r] = { key: keys[r]!, value: bytes.subarray(start, ends[r]), points: counts[r]! };
+      start = ends[r]!;
     }
-    this.#series = new Map();
-    this.#points = 0;
-    this.#staged = 0;
-    // Drop references to series ids of this batch (the staging arrays keep their length).
-    this.#stagedSeries.fill('');
+    // Drop references to this batch's series ids; the typed arrays keep their size.
+    this.#ids.length = 0;
+    this.#groups = new Map();
+    this.#accepted = 0;
+    this.#end = 0;
     return out;
   }
+
+  #growSamples(): void {
+    const n = this.#ts.length * 2;
+    this.#ts = grow(this.#ts, new Float64Array(n));
+    this.#values = grow(this.#values, new Float64Array(n));
+    this.#next = grow(this.#next, new Int32Array(n));
+  }
+
+  #growGroups(): void {
+    const n = this.#head.length * 2;
+    this.#head = grow(this.#head, new Int32Array(n));
+    this.#tail = grow(this.#tail, new Int32Array(n));
+    this.#count = grow(this.#count, new Int32Array(n));
+  }
+}
+
+function grow<T extends Float64Array | Int32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /** Bytes of a point `[ts, value]`: its array header, the timestamp as encodeCompact writes it, a float64. */

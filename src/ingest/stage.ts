@@ -197,7 +197,8 @@ export class IngestStage {
   /** Keyed records, then dead letters, in requests the broker accepts, one at a time. */
   private async publish(result: TranslatedBatch): Promise<void> {
     const { topics } = this.options.config.kafka;
-    const records: Message[] = result.records.map((r) => ({ key: r.key, value: r.value }));
+    // A PackedRecord is a kafkajs Message (key, value; kafkajs reads nothing else of it).
+    const records: readonly Message[] = result.records;
     for (const [topic, messages] of [
       [topics.metrics, records],
       [topics.deadLetter, result.deadLetters],

@@ -207,3 +207,24 @@ test('packed records decode exactly: fractional and large timestamps, 1 to 40 po
   );
   // decodeSamplesInto (in unpack) refuses trailing bytes: each record is exactly its own slice.
 });
+
+test('batches beyond the packer’s initial room (2,000 samples, 700 series; a failing record that grows the arrays) keep every accepted sample in order', () => {
+  const t = testTranslator(500);
+  const line = (from: number, n: number, ts: number) =>
+    Array.from({ length: n }, (_, i) => `s${(from + i) % 700} ${ts + i} ${from + i}`).join(';');
+  const records = [rec(line(0, 2000, 1000), 0), rec(`${line(0, 1500, 90_000)};!`, 1), rec(line(5, 10, 50_000), 2)];
+  const out = t.translate(records, { topic: 'in', partition: 0, format: 'vector-json' }, 0);
+  assert.equal(out.deadLetters.length, 1);
+  assert.equal(out.samplesOut, 2010);
+  const bySeries = new Map<string, number[]>();
+  for (const r of unpack(out.records)) bySeries.set(r.key, [...(bySeries.get(r.key) ?? []), ...r.points.map(([ts]) => ts)]);
+  assert.equal(bySeries.size, 700);
+  assert.deepEqual(bySeries.get('s5'), [1005, 1705, 2405, 50_000]);
+  assert.deepEqual(bySeries.get('s699'), [1699, 2399]);
+  for (const [key, ts] of bySeries)
+    assert.deepEqual(
+      ts,
+      [...ts].sort((a, b) => a - b),
+      `${key} in order`,
+    );
+});
