@@ -252,6 +252,9 @@ export class OtlpTranslator {
     // buckets minus the previous point's (all of them after a reset).
     const counts = list(p, 'bucketCounts');
     const bounds = list(p, 'explicitBounds') as number[];
+    for (let i = 0; i < bounds.length; i++) {
+      if (typeof bounds[i] !== 'number') throw badShape('histogram explicitBounds[]', 'a number', bounds[i]);
+    }
     if (counts.length !== bounds.length + 1) {
       if (counts.length === 0) return; // a histogram without buckets: count and sum only
       throw badShape('histogram bucketCounts', `explicitBounds.length + 1 = ${bounds.length + 1} counts`, `${counts.length}`);
