@@ -10,6 +10,7 @@ import { bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict } 
 import { rulesSchema } from './rule-schema.js';
 import { ALERT_FORMATS } from '../codec/alerts.js';
 import { INGEST_FORMATS } from '../ingest/format.js';
+import { INGEST_COMPRESSIONS } from './types.js';
 import { isPlainObject } from './sources.js';
 import { DURATION_HELP, parseDuration } from './duration.js';
 
@@ -240,6 +241,7 @@ const ingest = strict(
     fetch_max_wait: duration(false),
     fetch_min_bytes: int(1),
     max_bytes_per_partition: int(1024),
+    compression: oneOf(INGEST_COMPRESSIONS),
     http_port: int(0, 65535),
   },
   'a map (the ingest section)',
@@ -250,6 +252,7 @@ const ingest = strict(
   fetchMaxWaitMs: i.fetch_max_wait,
   fetchMinBytes: i.fetch_min_bytes,
   maxBytesPerPartition: i.max_bytes_per_partition,
+  compression: i.compression,
   httpPort: i.http_port,
 }));
 

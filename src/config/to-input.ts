@@ -53,6 +53,7 @@ export function configToInput(c: Config): Record<string, unknown> {
       fetch_max_wait: formatDuration(c.ingest.fetchMaxWaitMs),
       fetch_min_bytes: c.ingest.fetchMinBytes,
       max_bytes_per_partition: c.ingest.maxBytesPerPartition,
+      compression: c.ingest.compression,
       http_port: c.ingest.httpPort,
     },
     rules: c.rules.map(ruleToInput),

@@ -108,6 +108,10 @@ export interface RelayConfig {
   readonly httpPort: number;
 }
 
+/** Codecs `ingest` can write its output batches with. */
+export const INGEST_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4'] as const;
+export type IngestCompression = (typeof INGEST_COMPRESSIONS)[number];
+
 /** One pipeline topic `ingest` reads, and how its record values are encoded. */
 export interface IngestTopic {
   readonly topic: string;
@@ -128,6 +132,8 @@ export interface IngestConfig {
   readonly fetchMinBytes: number;
   /** Bytes fetched per partition per request: bounds a batch (and its memory). */
   readonly maxBytesPerPartition: number;
+  /** Codec of the record batches ingest produces (the workers read every codec; zstd is read, not written). */
+  readonly compression: IngestCompression;
   /** Port of the stage's /metrics /healthz /readyz (on http.host); 0 = none. */
   readonly httpPort: number;
 }

@@ -16,6 +16,7 @@
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
+import type { IngestCompression } from '../config/types.js';
 import { kafkaClient } from '../kafka/connection.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { chunkMessages } from '../kafka/chunks.js';
@@ -36,6 +37,9 @@ export interface IngestStageOptions {
   readonly onFatal?: (error: Error) => void;
 }
 
+/** Kafka's codec numbers (the record batch attributes), as kafkajs's CompressionTypes. */
+const COMPRESSION_CODES: Readonly<Record<IngestCompression, number>> = { none: 0, gzip: 1, snappy: 2, lz4: 3 };
+
 /** Kafka errors that mean "this member no longer owns what it tried to commit". */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
 
@@ -50,6 +54,8 @@ export class IngestStage {
   private readonly producer: Producer;
   private readonly translator: IngestTranslator;
   private readonly formats: ReadonlyMap<string, TopicFormat>;
+  /** kafkajs's code of ingest.compression (codecs registered by kafkaClient()). */
+  private readonly compression: number;
   private readonly skipsSeen = new Map<IngestDecoder, Record<string, number>>();
   private readonly now: () => number;
   private readonly log: Logger;
@@ -65,6 +71,7 @@ export class IngestStage {
     this.now = options.now ?? Date.now;
     this.log = options.logger;
     this.formats = new Map(ingest.topics.map((t) => [t.topic, t.format]));
+    this.compression = COMPRESSION_CODES[ingest.compression];
     this.translator = new IngestTranslator({
       maxPointsPerRecord: ingest.maxPointsPerRecord,
       decoderFor: options.decoderFor,
@@ -203,7 +210,8 @@ export class IngestStage {
       [topics.metrics, records],
       [topics.deadLetter, result.deadLetters],
     ] as const) {
-      for (const chunk of chunkMessages(messages)) await this.producer.send({ topic, messages: chunk, acks: -1 });
+      for (const chunk of chunkMessages(messages))
+        await this.producer.send({ topic, messages: chunk, acks: -1, compression: this.compression });
     }
   }
 }

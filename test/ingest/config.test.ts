@@ -13,6 +13,7 @@ test('ingest: defaults, and topics with their formats', () => {
     fetchMaxWaitMs: 250,
     fetchMinBytes: 1,
     maxBytesPerPartition: 4194304,
+    compression: 'none',
     httpPort: 9466,
   });
   const c = loadConfig({
@@ -37,6 +38,7 @@ test('ingest: defaults, and topics with their formats', () => {
     fetch_max_wait: '1s',
     fetch_min_bytes: 1,
     max_bytes_per_partition: 4194304,
+    compression: 'none',
     http_port: 9466,
   });
 });
@@ -63,6 +65,7 @@ test('ingest: an unknown format, a topic listed twice and a bad bound are errors
     message({ 'ingest.topics': '[{topic: "a b", format: auto}]' }),
     /ingest\.topics\[0\]\.topic must be a Kafka topic name|ingest\.topics\[0\]\.topic/,
   );
+  assert.match(message({ 'ingest.compression': 'zstd' }), /ingest\.compression must be one of none, gzip, snappy, lz4, got "zstd"/);
   assert.match(message({ 'ingest.max_points_per_record': 0 }), /ingest\.max_points_per_record must be an integer from 1 to 10000, got 0/);
 });
 

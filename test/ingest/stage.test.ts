@@ -243,8 +243,12 @@ test('end to end: pipeline records → ingest → worker: the injected spike ale
   await ensureTopic(n.prom, 2);
   await ensureTopic(n.mixed, 1);
   await ensureTopic(n.metrics, 3);
-  // The default rules (z = 6): noise around the level never fires, the spike (60σ) does.
-  const config = testConfig(n, 3);
+  // The default rules (z = 6): noise around the level never fires, the spike (60σ) does. The
+  // output batches are lz4-compressed: the worker reads them.
+  const config = loadConfig({
+    env: { KAFKA_BROKERS: requireBrokers().join(',') },
+    overrides: { ...overrides(n, 3), 'ingest.compression': 'lz4' },
+  });
   const { stop: stopWorker } = await startWorker(config);
   t.after(stopWorker);
   const alerts = await alertReader(n.alerts).start();

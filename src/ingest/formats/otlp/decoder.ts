@@ -2,7 +2,10 @@
  * The OpenTelemetry Collector `kafka` exporter's metrics records: each value is one whole
  * ExportMetricsServiceRequest, `otlp_proto` (protobuf, the exporter's default) or `otlp_json` (OTLP
  * JSON: lowerCamelCase fields, 64-bit integers as decimal strings, enums as integers). Both go through
- * one translator (translate.ts).
+ * one translator (translate.ts). The Collector marshals pdata's `MetricsData`
+ * (pmetric.ProtoMarshaler / JSONMarshaler), whose only field is `repeated ResourceMetrics
+ * resource_metrics = 1`, exactly as in `ExportMetricsServiceRequest` (what the OTel SDK exporters send):
+ * one wire format, one JSON shape, so either producer's records decode here.
  */
 import type { IngestDecoder, SampleSink } from '../../format.js';
 import { parseJson, recordText } from '../json.js';
