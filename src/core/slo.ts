@@ -10,7 +10,8 @@
  *
  * Counters: the increase of a sample is its value minus the series' previous value, or, when the
  * value went down, the value itself (the counter restarted from 0), as Prometheus's rate() takes
- * it. A series' first sample only sets its previous value.
+ * it. A series' first sample only sets its previous value; a sample older than the series' last
+ * one is ignored (Prometheus rejects out-of-order samples).
  *
  * When a group is evaluated: when its first sample of a later step arrives (the step before is
  * then complete), and at the end of every batch (flush(): the partial step, as Prometheus
@@ -190,6 +191,8 @@ export class SloRules {
   private bGroup: Int32Array;
   private bRole: Uint8Array;
   private bLast: Float64Array;
+  /** The time of that value: a sample older than it is out of order and ignored. */
+  private bTs: Float64Array;
   private bNext: Int32Array;
   private bUsed = 1;
   private readonly bFree: number[] = [];
@@ -216,6 +219,7 @@ export class SloRules {
     this.bGroup = new Int32Array(n);
     this.bRole = new Uint8Array(n);
     this.bLast = new Float64Array(n);
+    this.bTs = new Float64Array(n);
     this.bNext = new Int32Array(n);
   }
 
@@ -237,8 +241,12 @@ export class SloRules {
     if (b === UNBOUND) b = this.bind(slot, identify(slot));
     if (b === NO_BINDING) return false;
     for (; b !== 0; b = this.bNext[b]) {
+      // Out of order (older than the series' last sample): Prometheus rejects such a sample; here
+      // it would read as a counter restart and count its whole value.
+      if (ts < this.bTs[b]) continue;
       const last = this.bLast[b];
       this.bLast[b] = x;
+      this.bTs[b] = ts;
       const rule = this.rules[this.bRule[b]];
       const g = this.bGroup[b];
       const bucket = Math.floor(ts / rule.stepMs);
@@ -407,6 +415,7 @@ export class SloRules {
       this.bGroup[b] = g;
       this.bRole[b] = role;
       this.bLast[b] = NaN;
+      this.bTs[b] = -Infinity;
       this.bNext[b] = first;
       first = b;
     }
@@ -422,6 +431,7 @@ export class SloRules {
       this.bGroup = grow(this.bGroup, n);
       this.bRole = grow(this.bRole, n);
       this.bLast = grow(this.bLast, n);
+      this.bTs = grow(this.bTs, n);
       this.bNext = grow(this.bNext, n);
     }
     return this.bUsed++;

@@ -186,3 +186,18 @@ test('an engine restored from a snapshot mid-incident continues exactly as the u
   assert.ok(expected.some((x) => x.includes(':resolved:')) && expected.some((x) => x.includes('web')));
   assert.deepEqual(rest(b), expected);
 });
+
+test("a sample older than its series' last one is ignored, not read as a counter restart", () => {
+  const e = engine(rules(SLO));
+  const counters = { bad: 0, ok: 0 };
+  // A healthy service, 0.1 % errors: 199 errors by step 199.
+  const quiet = (): [number, number] => [1, 1000];
+  const before = feed(e, 'api', 200, quiet, 0, true, counters);
+  // The 500 series' value of step 1 arrives again, late. Read as a restart, the next sample's
+  // increase would be counted from 1: 200 errors in one minute, a false ticket.
+  e.begin(0);
+  e.observe(Buffer.from('requests_total{code="500",service="api"}'), 1 * MIN, 1);
+  const late = e.finish().alerts;
+  const after = feed(e, 'api', 20, quiet, 200, true, counters);
+  assert.deepEqual([...before, ...late, ...after], []);
+});
