@@ -20,14 +20,16 @@ import { onStopSignal, startWithin, stopWithin } from './shutdown.js';
 
 const USAGE = `Usage: sigmawatch ingest [--config FILE] [--set key=value]...
 
-Reads unkeyed pipeline topics (ingest.topics: each {topic, format}, format one of
-${INGEST_FORMATS.join(', ')} or auto), turns every sample into its canonical series id and
-produces records keyed by it to kafka.topics.metrics (compact msgpack, up to
+Reads unkeyed pipeline topics (ingest.topics: each {topic, format}), turns every sample into its
+canonical series id and produces records keyed by it to kafka.topics.metrics (compact msgpack, up to
 ingest.max_points_per_record points of one series per record), so that every sample of a series
 reaches the same worker. Records that cannot be decoded go whole to kafka.topics.dead_letter with
 the reason. Offsets are committed once the broker has acknowledged the batch's output. Run N of
 them with the same ingest.group_id to share the input partitions. Serves /metrics, /healthz,
 /readyz on http.host:ingest.http_port.
+
+Formats: ${INGEST_FORMATS.join(', ')},
+or auto (each record's format sniffed; one that fits none goes to the dead-letter topic).
 
 Options:
   -c, --config FILE    configuration file (YAML), layered over config/default.yaml
