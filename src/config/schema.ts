@@ -9,6 +9,7 @@ import type { CheckpointInterval, Config } from './types.js';
 import { bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict } from './fields.js';
 import { rulesSchema } from './rule-schema.js';
 import { ALERT_FORMATS } from '../codec/alerts.js';
+import { DELIVERY_MODES } from './types.js';
 import { INGEST_FORMATS } from '../ingest/format.js';
 import { INGEST_COMPRESSIONS } from './types.js';
 import { isPlainObject } from './sources.js';
@@ -90,6 +91,7 @@ const kafka = strict(
     session_timeout_ms: int(1),
     heartbeat_interval_ms: int(1),
     connect_timeout: duration(false),
+    delivery: oneOf(DELIVERY_MODES),
     ssl,
     sasl,
   },
@@ -129,6 +131,7 @@ const kafka = strict(
     sessionTimeoutMs: k.session_timeout_ms,
     heartbeatIntervalMs: k.heartbeat_interval_ms,
     connectTimeoutMs: k.connect_timeout,
+    delivery: k.delivery,
     ssl:
       typeof k.ssl === 'boolean'
         ? k.ssl

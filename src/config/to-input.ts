@@ -27,6 +27,7 @@ export function configToInput(c: Config): Record<string, unknown> {
       session_timeout_ms: k.sessionTimeoutMs,
       heartbeat_interval_ms: k.heartbeatIntervalMs,
       connect_timeout: formatDuration(k.connectTimeoutMs),
+      delivery: k.delivery,
       ssl: typeof k.ssl === 'boolean' ? k.ssl : { ...k.ssl, reject_unauthorized: k.ssl.rejectUnauthorized, rejectUnauthorized: undefined },
       sasl: k.sasl === null ? { mechanism: 'none' } : { ...k.sasl },
     },

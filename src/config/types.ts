@@ -19,6 +19,14 @@ export interface KafkaTopics {
   readonly changelog?: string;
 }
 
+/**
+ * `at-least-once`: alerts are acknowledged, then the offsets committed; a crash in between re-sends
+ * them (same ids). `exactly-once`: alerts and offsets in one Kafka transaction (read_committed
+ * consumers see each alert once).
+ */
+export const DELIVERY_MODES = ['at-least-once', 'exactly-once'] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+
 export interface KafkaConfig {
   /** `host:port` list; empty = no cluster configured, the local harness broker is started. */
   readonly brokers: readonly string[];
@@ -35,6 +43,8 @@ export interface KafkaConfig {
   readonly heartbeatIntervalMs: number;
   /** Start-up gives up when the brokers cannot be reached (topics checked, clients connected) within this. */
   readonly connectTimeoutMs: number;
+  /** How alerts and input offsets are committed (see DELIVERY_MODES). */
+  readonly delivery: DeliveryMode;
   /** TLS: off, on with the system's CAs, or with these PEM files (paths, read at connect time). */
   readonly ssl: boolean | KafkaTls;
   /** SASL authentication, or null for none. */

@@ -34,6 +34,7 @@ import { Restorer } from './restorer.js';
 import { checkpointMetrics } from './checkpoint-metrics.js';
 import { WorkerHealth } from './health.js';
 import { SeriesBudget } from '../core/series-budget.js';
+import { TransactionalOutput } from './transactional-output.js';
 import type { ProbeResult } from '../observe/http.js';
 
 export interface WorkerOptions {
@@ -80,6 +81,8 @@ export class Worker {
   private readonly probes: WorkerHealth;
   /** store.max_series bounds the worker's live series, shared by its partitions. */
   private readonly seriesBudget: SeriesBudget;
+  /** Delivery exactly-once: one transactional producer per partition; null at-least-once. */
+  private readonly transactions: TransactionalOutput | null;
   private stopping = false;
   /** Last offset processed per "topic:partition", for the shutdown log line. */
   private readonly processed = new Map<string, string>();
@@ -107,6 +110,15 @@ export class Worker {
       allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
+    this.transactions =
+      k.delivery === 'exactly-once'
+        ? new TransactionalOutput({
+            kafka: this.kafka,
+            group: k.groupId,
+            topic: k.topics.metrics,
+            log: this.log.child({ component: 'transactions' }),
+          })
+        : null;
     this.changelogProducer = options.config.checkpoint.enabled
       ? this.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 300 } })
       : null;
@@ -231,6 +243,7 @@ export class Worker {
     }
     await this.consumer.disconnect();
     await this.producer.disconnect();
+    await this.transactions?.close();
     await this.changelogProducer?.disconnect();
     this.log.info({ processed: Object.fromEntries(this.processed) }, 'worker stopped');
   }
@@ -265,6 +278,7 @@ export class Worker {
       if (!assigned.has(state.partition)) {
         this.partitions.delete(key);
         state.engine.release();
+        void this.transactions?.drop(state.partition);
         this.checkpointer?.forget(state);
         this.options.metrics.activeSeries.remove(String(state.partition));
         if (this.checkpointer !== null) checkpointMetrics(this.options.metrics.registry).checkpointBytes.remove(String(state.partition));
@@ -392,7 +406,18 @@ export class Worker {
     state.took(last, taken);
     this.processed.set(`${topic}:${partition}`, last);
 
-    await this.publishHeartbeating(result, heartbeat);
+    const output = this.outputOf(result);
+    // Exactly-once: output and offsets in one transaction (a batch without output commits plainly).
+    const transactional = this.transactions !== null && output.some(([, messages]) => messages.length > 0);
+    if (transactional) {
+      const outcome = await this.whileHeartbeating(() => this.transactions!.publishAndCommit(partition, output, state.next!), heartbeat);
+      if (outcome === 'fenced') {
+        this.startOver(state, batch.messages[from]!.offset);
+        return;
+      }
+    } else {
+      await this.whileHeartbeating(() => this.publish(output), heartbeat);
+    }
     const ackedAt = this.now();
     // Counted once the broker has the output, whether or not the commit below goes through: the
     // alerts were delivered either way.
@@ -411,14 +436,16 @@ export class Worker {
     }
     for (const a of result.alerts) this.options.onAlert?.(a.event);
     resolveOffset(last);
-    try {
-      await this.consumer.commitOffsets([{ topic, partition, offset: state.next!.toString() }]);
-    } catch (e) {
-      // The partition moved while the batch was in hand: its new owner re-reads from the last
-      // commit and re-sends these alerts with the same ids (at-least-once). Anything else is real.
-      if (!isRebalanceError(e)) throw e;
-      this.log.warn({ topic, partition, offset: last, err: e }, 'offsets not committed: the group is rebalancing');
-      return;
+    if (!transactional) {
+      try {
+        await this.consumer.commitOffsets([{ topic, partition, offset: state.next!.toString() }]);
+      } catch (e) {
+        // The partition moved while the batch was in hand: its new owner re-reads from the last
+        // commit and re-sends these alerts with the same ids (at-least-once). Anything else is real.
+        if (!isRebalanceError(e)) throw e;
+        this.log.warn({ topic, partition, offset: last, err: e }, 'offsets not committed: the group is rebalancing');
+        return;
+      }
     }
     state.committed = state.next;
     this.checkpointer?.afterCommit(state);
@@ -434,12 +461,11 @@ export class Worker {
   }
 
   /**
-   * publish(), heartbeating all the while: an alerts topic (or broker) that is away for longer than
-   * the session timeout must not get this member expelled, with its commit refused afterwards.
-   * Readiness reports the wait once it passes health.publish_timeout.
+   * `work` (a publish, or a transaction), heartbeating all the while: an alerts topic (or broker)
+   * that is away for longer than the session timeout must not get this member expelled, with its
+   * commit refused afterwards. Readiness reports the wait once it passes health.publish_timeout.
    */
-  private async publishHeartbeating(result: BatchResult, heartbeat: () => Promise<void>): Promise<void> {
-    if (result.alerts.length === 0 && result.deadLetters.length === 0) return;
+  private async whileHeartbeating<T>(work: () => Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
     this.probes.publishStarted();
     let beating: Promise<void> = Promise.resolve();
     const beat = setInterval(() => {
@@ -451,7 +477,7 @@ export class Worker {
       );
     }, this.options.config.kafka.heartbeatIntervalMs);
     try {
-      await this.publish(result);
+      return await work();
     } finally {
       clearInterval(beat);
       await beating;
@@ -459,15 +485,40 @@ export class Worker {
     }
   }
 
-  /** Alerts, then dead letters, each in requests the broker accepts, one at a time (kafkajs does not keep concurrent sends in order). */
-  private async publish(result: BatchResult): Promise<void> {
+  /**
+   * A transaction was fenced or aborted: the partition moved, or the coordinator timed the
+   * transaction out. Its state is ahead of the committed offsets, so drop it and read the partition
+   * again from them: through a restore when checkpoints are on, else learning from `firstOffset`
+   * (the batch's first record; nothing before it was left uncommitted). If the partition did move,
+   * the coming group join takes it away.
+   */
+  private startOver(state: PartitionState, firstOffset: string): void {
+    const { topic, partition } = state;
+    this.partitions.delete(state.key);
+    state.engine.release();
+    this.checkpointer?.forget(state);
+    try {
+      if (this.restorer !== null) this.restorer.onAssignment([partition], []);
+      else this.consumer.seek({ topic, partition, offset: (state.committed ?? BigInt(firstOffset)).toString() });
+    } catch (e) {
+      this.log.warn({ partition, err: e }, 'could not rewind the partition; the next group join will');
+    }
+  }
+
+  /** The batch's output, in the order it is sent: alerts, then dead letters. */
+  private outputOf(result: BatchResult): Array<readonly [string, Message[]]> {
     const { topics } = this.options.config.kafka;
     const format = this.options.config.alerts.format;
     const alerts: Message[] = result.alerts.map(({ event }) => ({ key: event.series, value: encodeAlert(event, format) }));
-    for (const [topic, messages] of [
+    return [
       [topics.alerts, alerts],
       [topics.deadLetter, result.deadLetters],
-    ] as const) {
+    ];
+  }
+
+  /** Each topic's messages in requests the broker accepts, one at a time (kafkajs does not keep concurrent sends in order). */
+  private async publish(output: ReadonlyArray<readonly [string, Message[]]>): Promise<void> {
+    for (const [topic, messages] of output) {
       for (const chunk of chunkMessages(messages)) await this.producer.send({ topic, messages: chunk, acks: -1 });
     }
   }

@@ -66,7 +66,7 @@ test('unknown keys, with a suggestion when one is close', () => {
   );
   assert.equal(
     fileError('kafka:\n  groupId: x\n'),
-    'FILE:2:3: kafka.groupId is not a known key (did you mean group_id?); allowed: brokers, client_id, group_id, topics, create_topics, partitions, replication_factor, session_timeout_ms, heartbeat_interval_ms, connect_timeout, ssl, sasl',
+    'FILE:2:3: kafka.groupId is not a known key (did you mean group_id?); allowed: brokers, client_id, group_id, topics, create_topics, partitions, replication_factor, session_timeout_ms, heartbeat_interval_ms, connect_timeout, delivery, ssl, sasl',
   );
   assert.equal(fileError('http: {threads: 4}'), 'FILE:1:8: http.threads is not a known key; allowed: host, port');
 });
@@ -207,7 +207,7 @@ test('env vars and flags are named as the source', () => {
     'env SIGMAWATCH_HTTP_PORT: http.port must be an integer from 0 to 65535, got "http" (string)',
   ]);
   assert.deepEqual(errorLines({ env: { SIGMAWATCH_KAFKA__CLIENTID: 'x' } }), [
-    'env SIGMAWATCH_KAFKA__CLIENTID: kafka.clientid is not a known key (did you mean client_id?); allowed: brokers, client_id, group_id, topics, create_topics, partitions, replication_factor, session_timeout_ms, heartbeat_interval_ms, connect_timeout, ssl, sasl',
+    'env SIGMAWATCH_KAFKA__CLIENTID: kafka.clientid is not a known key (did you mean client_id?); allowed: brokers, client_id, group_id, topics, create_topics, partitions, replication_factor, session_timeout_ms, heartbeat_interval_ms, connect_timeout, delivery, ssl, sasl',
   ]);
   assert.deepEqual(errorLines({ env: { KAFKA_BROKERS: 'localhost' } }), [
     'env KAFKA_BROKERS: kafka.brokers[0] must be a host:port string such as localhost:9092, got "localhost" (string)',
@@ -255,7 +255,7 @@ rules:
     errorLines({ file, env: { SIGMAWATCH_LOG_LEVEL: 'loud' } }).map((l) => l.replaceAll(file, 'FILE')),
     [
       'FILE:3:21: kafka.topics.metrics must be a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -), got "bad topic" (string)',
-      'FILE:2:3: kafka.sesion_timeout_ms is not a known key (did you mean session_timeout_ms?); allowed: brokers, client_id, group_id, topics, create_topics, partitions, replication_factor, session_timeout_ms, heartbeat_interval_ms, connect_timeout, ssl, sasl',
+      'FILE:2:3: kafka.sesion_timeout_ms is not a known key (did you mean session_timeout_ms?); allowed: brokers, client_id, group_id, topics, create_topics, partitions, replication_factor, session_timeout_ms, heartbeat_interval_ms, connect_timeout, delivery, ssl, sasl',
       'FILE:4:14: http.port must be an integer from 0 to 65535, got 70000 (number)',
       'env SIGMAWATCH_LOG_LEVEL: log.level must be one of trace, debug, info, warn, error, fatal, silent, got "loud" (string)',
       'FILE:8:13: rules[0].window must be an integer from 2 to 65535, got 1 (number)',

@@ -23,6 +23,7 @@ test('defaults load from config/default.yaml', () => {
     sessionTimeoutMs: 30000,
     heartbeatIntervalMs: 3000,
     connectTimeoutMs: 15_000,
+    delivery: 'at-least-once',
     ssl: false,
     sasl: null,
   });
