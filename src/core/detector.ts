@@ -114,6 +114,15 @@ export class Detector {
    */
   private identify: ((key: Uint8Array) => SeriesIdentity) | null = null;
 
+  /**
+   * The baseline the last observed sample was scored against, [samples, mean, variance, season
+   * role], as scored (after the sample the statistics have moved on, so recomputing would give the
+   * next one). A view of the scratch array: valid until the next sample; read, never written.
+   */
+  get lastBaseline(): Readonly<Float64Array> {
+    return this.base;
+  }
+
   constructor(opts: DetectorOptions) {
     if (opts.rules.length > MAX_RULES - 1) throw new RangeError(`at most ${MAX_RULES - 1} rules, got ${opts.rules.length}`);
     this.params = opts.rules.map((r) => new RuleParams(r));

@@ -207,9 +207,7 @@ export class Engine {
    * undefined in meaning when that sample had no rule or was rejected. Read, never written.
    */
   get lastBaseline(): Readonly<Float64Array> {
-    // Element access reaches the detector's private scratch without a copy or a second computation
-    // (after the sample the statistics have moved on, so recomputing would give the next baseline).
-    return this.detector['base'];
+    return this.detector.lastBaseline;
   }
 
   /** Live series. */
