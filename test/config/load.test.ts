@@ -20,7 +20,7 @@ test('defaults load from config/default.yaml', () => {
     createTopics: true,
     partitions: 6,
     replicationFactor: 1,
-    sessionTimeoutMs: 30000,
+    sessionTimeoutMs: 10000,
     heartbeatIntervalMs: 3000,
     connectTimeoutMs: 15_000,
     delivery: 'at-least-once',
