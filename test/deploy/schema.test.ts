@@ -71,7 +71,7 @@ async function validateAll(objects: readonly K8sObject[]): Promise<string[]> {
   return problems;
 }
 
-for (const dir of ['base', 'overlays/keda', 'overlays/podmonitor', 'overlays/ingest', 'grafana']) {
+for (const dir of ['base', 'overlays/keda', 'overlays/podmonitor', 'overlays/ingest', 'overlays/relay', 'grafana']) {
   test(`deploy/${dir}: every rendered object validates against its schema`, async () => {
     const objects = await render(join(DEPLOY, dir));
     assert.ok(objects.length > 0);
