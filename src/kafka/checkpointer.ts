@@ -8,6 +8,12 @@
  * its partition's state until written, so a worker never holds more than one. A partition that
  * comes due while another is written waits its turn: it is checkpointed when the write finishes,
  * unless a batch of it is in hand then (its state is moving: its next commit checkpoints it).
+ *
+ * When the group starts to rebalance, every partition that took records since its last checkpoint
+ * is queued at once, due or not (beforeRebalance): a partition that then moves to another worker
+ * is restored there from the state it had here, with little or nothing to replay. kafkajs has no
+ * hook before it revokes partitions; its REBALANCING event comes first, and a partition revoked
+ * meanwhile stays queued until written (its state no longer moves).
  */
 import type { Logger } from 'pino';
 import type { CheckpointInterval } from '../config/index.js';
@@ -32,6 +38,8 @@ export class Checkpointer {
   private writing = false;
   /** Partitions that came due while another was written, in the order they did. */
   private readonly waiting = new Set<PartitionState>();
+  /** Queued by beforeRebalance: checkpointed whether or not the interval has passed, even once revoked. */
+  private readonly urgent = new WeakSet<PartitionState>();
 
   constructor(private readonly options: CheckpointerOptions) {}
 
@@ -42,9 +50,25 @@ export class Checkpointer {
     else void this.checkpoint(p);
   }
 
-  /** A revoked partition: no checkpoint of it any more. */
+  /** A revoked partition: no checkpoint of it any more, unless one was queued for the rebalance. */
   forget(p: PartitionState): void {
-    this.waiting.delete(p);
+    if (!this.urgent.has(p)) this.waiting.delete(p);
+  }
+
+  /**
+   * The group is rebalancing: queues every settled partition that took records since its last
+   * checkpoint, written one after the other in the background. Returns how many were queued.
+   */
+  beforeRebalance(partitions: Iterable<PartitionState>): number {
+    let queued = 0;
+    for (const p of partitions) {
+      if (!p.settled || p.sinceCheckpoint === 0) continue;
+      this.urgent.add(p);
+      this.waiting.add(p);
+      queued++;
+    }
+    if (!this.writing) this.nextWaiting();
+    return queued;
   }
 
   /**
@@ -90,6 +114,7 @@ export class Checkpointer {
     p.lastCheckpointAt = this.options.now();
     this.writing = true;
     this.waiting.delete(p);
+    this.urgent.delete(p);
     return this.options.writer.write({ partition: p.partition, checkpoint, offset, startedAt }).then((written) => {
       this.writing = false;
       // A failed write leaves the records counted, so the next commit tries again.
@@ -104,7 +129,7 @@ export class Checkpointer {
     for (const p of this.waiting) {
       if (p.inBatch) continue;
       this.waiting.delete(p);
-      if (p.settled && this.due(p)) {
+      if (p.settled && (this.urgent.has(p) || this.due(p))) {
         void this.checkpoint(p);
         return;
       }

@@ -151,6 +151,12 @@ export class Worker {
     await this.consumer.connect();
     const events = this.consumer.events;
     this.consumer.on(events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    this.consumer.on(events.REBALANCING, () => {
+      // Partitions may move: checkpoint what moved since the last checkpoints, so that their next
+      // owner restores this state instead of replaying up to an interval of records.
+      const queued = this.checkpointer?.beforeRebalance(this.partitions.values()) ?? 0;
+      if (queued > 0) this.log.info({ partitions: queued }, 'group rebalancing: checkpointing partitions');
+    });
     this.consumer.on(events.CRASH, (e) => {
       // kafkajs restarts the consumer itself when it can: out of the group until it joins again,
       // but alive (liveness judges progress, not this event).

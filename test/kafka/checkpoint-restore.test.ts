@@ -26,6 +26,7 @@ import {
 const T0 = Date.UTC(2026, 10, 2);
 const SEC = 1000;
 const PARTITIONS = 6;
+const PARTITIONS_ALL = Array.from({ length: PARTITIONS }, (_, p) => p);
 const SERIES = Array.from({ length: 60 }, (_, i) => formatSeriesId('cpu_usage', { host: `node-${i}` }));
 
 type Log = Record<string, unknown>;
@@ -134,30 +135,42 @@ test('a partition moved by a graceful stop, then by a rebalance and a kill -9, k
   }
   await waitForCommits(names.group, names.metrics, sent);
 
-  // 2. C joins: some of B's partitions move to it by rebalance; then B is killed and C takes all.
+  // 2. C joins: some of B's partitions move to it by rebalance. B checkpoints its partitions as the
+  //    group rebalances (at 450, their committed offset), so C restores them with nothing to replay.
   const c = new WorkerProcess(overrides(400));
   t.after(() => c.dispose());
   await waitLog(c, (l) => joined(l) && assignedCount(l) > 0, 30_000, 'worker C to get partitions');
   const first = heldBy(c);
+  const keptByB = PARTITIONS_ALL.filter((p) => !first.includes(p));
   await waitUntil(() => c.logs.filter(isStart).length >= first.length, 30_000, 'worker C to restore what it got');
+  // From B's rebalance checkpoint (450), or, when C read the changelog before it landed, from 400 plus a replay.
+  for (const r of c.logs.filter(isStart))
+    assert.deepEqual([r.result, r.committed, Number(r.offset) + (r.replay as number)], ['restored', '450', 450], JSON.stringify(r));
+  // B's partitions move on past that checkpoint (50 records each, under B's interval of 400).
+  const between = rounds(45, 50, g);
+  await sendRecords(names.metrics, between);
+  sent += between.length;
+  await waitForCommits(names.group, names.metrics, sent);
+
+  // 3. B is killed: C takes all; B's partitions come from the rebalance checkpoints plus a replay.
   b.child.kill('SIGKILL');
   await b.exited;
   await waitLog(c, (l) => joined(l) && assignedCount(l) === PARTITIONS, 40_000, 'worker C to take over all partitions');
-  const phase3 = [...round(45, g, (i) => (i >= 30 ? (i % 2 === 0 ? 15 : -15) : 0)), ...rounds(46, 49, g)];
+  const phase3 = [...round(50, g, (i) => (i >= 30 ? (i % 2 === 0 ? 15 : -15) : 0)), ...rounds(51, 54, g)];
   await sendRecords(names.metrics, phase3);
   sent += phase3.length;
-  const secondWave = SERIES.slice(30).map((series) => ({ series, ts: T0 + 45 * SEC }));
+  const secondWave = SERIES.slice(30).map((series) => ({ series, ts: T0 + 50 * SEC }));
   await alerts.waitFor(
     (items) => secondWave.every((x) => items.some((e) => isFiring(e, x))),
     60_000,
     'alerts on the first anomalous sample after the kill -9 takeover',
   );
   await waitForCommits(names.group, names.metrics, sent);
-  const restores = c.logs.filter(isStart);
-  assert.equal(restores.length, PARTITIONS, `C restored each partition once: ${JSON.stringify(restores)}`);
+  const restores = c.logs.filter(isStart).filter((r) => keptByB.includes(r.partition as number));
+  assert.equal(restores.length, keptByB.length, `C restored each of B's partitions once: ${JSON.stringify(c.logs.filter(isStart))}`);
   for (const r of restores) {
-    // Checkpointed at 400 records, committed at 450: the 50 records in between are replayed.
-    assert.deepEqual([r.result, r.offset, r.committed, r.replay], ['restored', '400', '450', 50], JSON.stringify(r));
+    // Checkpointed at the rebalance (450), committed at 500: the 50 records in between are replayed.
+    assert.deepEqual([r.result, r.offset, r.committed, r.replay], ['restored', '450', '500', 50], JSON.stringify(r));
   }
 
   // Nothing else fired (the replays sent nothing), and an alert re-sent after a takeover carries its first id.
@@ -270,3 +283,42 @@ async function changelogReaderStarted(
   t.after(() => reader.close());
   return reader;
 }
+
+test('a rebalance checkpoints the partitions that may move, at their committed offsets; the joining worker restores what it takes', async (t) => {
+  const names = freshNames('checkpoint-rebalance');
+  await ensureTopic(names.metrics, PARTITIONS);
+  // No periodic checkpoint within the test: only the rebalance can write one.
+  const overrides = { ...topicOverrides(names, PARTITIONS), 'checkpoint.interval': '1h' };
+  const g = gaussian(mulberry32(11));
+  const a = new WorkerProcess(overrides);
+  t.after(() => a.dispose());
+  await waitLog(a, (l) => joined(l) && assignedCount(l) === PARTITIONS, 60_000, 'worker A to take every partition');
+  const changelog = await changelogReaderStarted(`${names.metrics}.changelog`, t);
+  const first = rounds(0, 40, g);
+  await sendRecords(names.metrics, first);
+  await waitForCommits(names.group, names.metrics, first.length);
+  assert.equal(changelog.items.length, 0, 'no checkpoint before the rebalance (interval 1h)');
+
+  const b = new WorkerProcess(overrides);
+  t.after(() => b.dispose());
+  await waitLog(
+    a,
+    (l) => l.msg === 'group rebalancing: checkpointing partitions',
+    30_000,
+    'worker A to checkpoint when the group rebalances',
+  );
+  const manifests = () => changelog.items.filter((i) => i.key.endsWith('/manifest') && i.value !== null);
+  await changelog.waitFor(() => manifests().length >= PARTITIONS, 30_000, 'a checkpoint of every partition A held');
+  const committed = await committedOffsets(names.group, names.metrics);
+  for (const m of manifests()) {
+    const manifest = JSON.parse(m.value!.toString()) as { partition: number; offset: string };
+    assert.equal(manifest.offset, String(committed.get(manifest.partition)), `partition ${manifest.partition}: the committed state`);
+  }
+  // B restores what it takes: from these checkpoints, or, when its read of the changelog came before
+  // A's write landed (kafkajs gives A no hook to finish before the partitions move), it learns.
+  await waitLog(b, (l) => joined(l) && assignedCount(l) > 0, 30_000, 'worker B to get partitions');
+  const taken = assignedCount(lastJoin(b)!);
+  await waitUntil(() => b.logs.filter(isStart).length >= taken, 45_000, `worker B to start its ${taken} partitions`);
+  for (const r of b.logs.filter(isStart).filter((l) => l.result === 'restored'))
+    assert.equal(r.replay, 0, `restored at the committed offset: ${JSON.stringify(r)}`);
+});
