@@ -16,7 +16,7 @@ import { createIngestMetrics } from '../ingest/metrics.js';
 import { createDecoder, sniffFormat } from '../ingest/formats/index.js';
 import { INGEST_FORMATS } from '../ingest/format.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
-import { onStopSignal, startWithin, stopWithin } from './shutdown.js';
+import { onStopSignal, superviseUntilStopped } from './shutdown.js';
 
 const USAGE = `Usage: sigmawatch ingest [--config FILE] [--set key=value]...
 
@@ -128,22 +128,14 @@ async function runIngest(config: Config, logger: Logger): Promise<number> {
     });
     logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
   }
-  let started;
-  try {
-    started = await startWithin(stage.start(), stopRequested, config.kafka.connectTimeoutMs);
-  } catch (e) {
-    await stopWithin(stop, config.shutdown.deadlineMs, logger, true);
-    throw e;
-  }
-  if (started.kind === 'timeout') {
-    logger.fatal(
-      { brokers: brokers.brokers, connectTimeoutMs: config.kafka.connectTimeoutMs },
-      `could not start within kafka.connect_timeout (${config.kafka.connectTimeoutMs} ms): are the brokers ${brokers.brokers.join(', ')} reachable?`,
-    );
-    await stopWithin(stop, config.shutdown.deadlineMs, logger, true);
-    return 1;
-  }
-  const signal = started.kind === 'signal' ? started.signal : await Promise.race([stopRequested, crashed]);
-  logger.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
-  return stopWithin(stop, config.shutdown.deadlineMs, logger, signal === 'crash');
+  return superviseUntilStopped({
+    start: stage.start(),
+    stop,
+    stopRequested,
+    crashed,
+    brokers: brokers.brokers,
+    connectTimeoutMs: config.kafka.connectTimeoutMs,
+    deadlineMs: config.shutdown.deadlineMs,
+    logger,
+  });
 }

@@ -124,7 +124,10 @@ export class IngestStage {
       this.log.info({ assignment }, 'joined group');
     });
     this.consumer.on(events.CRASH, (e) => {
-      this.crashed = e.payload.error;
+      // kafkajs restarts the consumer when it can: out of the group until it joins again, but not
+      // dead (a liveness failure that never clears would get a recovered stage killed).
+      this.joined = false;
+      if (!e.payload.restart) this.crashed = e.payload.error;
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'ingest consumer crashed');
       if (!e.payload.restart) this.options.onFatal?.(e.payload.error);
     });

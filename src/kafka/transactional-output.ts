@@ -83,6 +83,17 @@ export class TransactionalOutput {
     }
   }
 
+  /**
+   * The partition was assigned to this worker: start its producer now. Initialising the
+   * transactional id fences the previous owner at once, before this worker fetches: a previous
+   * owner that is stalled rather than dead cannot commit a transaction in between.
+   */
+  prepare(partition: number): void {
+    this.producerFor(partition).catch((e: unknown) =>
+      this.options.log.warn({ partition, err: e }, 'transactional producer not ready; retried at the first batch'),
+    );
+  }
+
   /** The partition left this worker: close its producer. */
   async drop(partition: number): Promise<void> {
     const producer = this.producers.get(partition);

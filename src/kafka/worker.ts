@@ -300,6 +300,7 @@ export class Worker {
     const removed = (this.restorer?.partitions() ?? []).filter((p) => !assigned.has(p));
     this.restorer?.onAssignment(added, removed);
     this.probes.joined([...assigned]);
+    for (const p of assigned) this.transactions?.prepare(p);
     this.options.metrics.rebalances.inc();
     this.options.metrics.assignedPartitions.set(assigned.size);
     this.log.info({ assignment }, 'joined group');

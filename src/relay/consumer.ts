@@ -63,7 +63,8 @@ export class AlertsConsumer {
     const events = this.consumer.events;
     this.consumer.on(events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
     this.consumer.on(events.CRASH, (e) => {
-      this.crashed = e.payload.error;
+      // Only a crash kafkajs will not restart from is fatal: after a restart the relay carries on.
+      if (!e.payload.restart) this.crashed = e.payload.error;
       this.options.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'relay consumer crashed');
       if (!e.payload.restart) this.options.onFatal?.(e.payload.error);
     });
