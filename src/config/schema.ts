@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { CheckpointInterval, Config } from './types.js';
-import { bool, duration, int, mustBe, nonEmptyString, oneOf, sentence, strict } from './fields.js';
+import { bool, duration, int, labelName, mustBe, nonEmptyString, oneOf, sentence, strict } from './fields.js';
 import { rulesSchema } from './rule-schema.js';
 import { ALERT_FORMATS } from '../codec/alerts.js';
 import { DELIVERY_MODES } from './types.js';
@@ -245,6 +245,7 @@ const ingest = strict(
     fetch_min_bytes: int(1),
     max_bytes_per_partition: int(1024),
     compression: oneOf(INGEST_COMPRESSIONS),
+    partition_by: z.array(labelName(), { error: 'a list of label names ([] = partition by the series id)' }),
     http_port: int(0, 65535),
   },
   'a map (the ingest section)',
@@ -256,6 +257,7 @@ const ingest = strict(
   fetchMinBytes: i.fetch_min_bytes,
   maxBytesPerPartition: i.max_bytes_per_partition,
   compression: i.compression,
+  partitionBy: i.partition_by,
   httpPort: i.http_port,
 }));
 

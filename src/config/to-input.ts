@@ -55,6 +55,7 @@ export function configToInput(c: Config): Record<string, unknown> {
       fetch_min_bytes: c.ingest.fetchMinBytes,
       max_bytes_per_partition: c.ingest.maxBytesPerPartition,
       compression: c.ingest.compression,
+      partition_by: [...c.ingest.partitionBy],
       http_port: c.ingest.httpPort,
     },
     rules: c.rules.map(ruleToInput),

@@ -144,6 +144,11 @@ export interface IngestConfig {
   readonly maxBytesPerPartition: number;
   /** Codec of the record batches ingest produces (the workers read every codec; zstd is read, not written). */
   readonly compression: IngestCompression;
+  /**
+   * Labels whose values choose the metrics-topic partition of a series (all series of a group on
+   * one partition, for SLO rules' group_by); empty = by the series id (the key), the default.
+   */
+  readonly partitionBy: readonly string[];
   /** Port of the stage's /metrics /healthz /readyz (on http.host); 0 = none. */
   readonly httpPort: number;
 }

@@ -13,6 +13,7 @@
  * batch (kafkajs hands this member one batch at a time). Samples of one series that a pipeline
  * spread over several input partitions had no order between them to begin with.
  */
+import { GroupPartitioner } from './group-partitioner.js';
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
@@ -65,6 +66,8 @@ export class IngestStage {
   private assigned = 0;
   private crashed: Error | null = null;
   private stopping = false;
+  /** ingest.partition_by: partitions chosen by group labels; null = by key (the default). */
+  private groupPartitioner: GroupPartitioner | null = null;
 
   constructor(private readonly options: IngestStageOptions) {
     const { kafka: k, ingest } = options.config;
@@ -109,6 +112,10 @@ export class IngestStage {
         replicationFactor: k.replicationFactor,
       });
       if (created.length > 0) this.log.info({ topics: created }, 'created topics');
+      if (ingest.partitionBy.length > 0) {
+        const [metadata] = (await admin.fetchTopicMetadata({ topics: [k.topics.metrics] })).topics;
+        this.groupPartitioner = new GroupPartitioner(k.topics.metrics, ingest.partitionBy, metadata!.partitions.length);
+      }
     } finally {
       await admin.disconnect();
     }
@@ -208,7 +215,11 @@ export class IngestStage {
   private async publish(result: TranslatedBatch): Promise<void> {
     const { topics } = this.options.config.kafka;
     // A PackedRecord is a kafkajs Message (key, value; kafkajs reads nothing else of it).
-    const records: readonly Message[] = result.records;
+    const byGroup = this.groupPartitioner;
+    const records: readonly Message[] =
+      byGroup === null
+        ? result.records
+        : result.records.map((r) => ({ key: r.key, value: r.value, partition: byGroup.partitionOf(r.key) }));
     for (const [topic, messages] of [
       [topics.metrics, records],
       [topics.deadLetter, result.deadLetters],

@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { SampleBatch, decodeSamplesInto } from '../../src/codec/samples.js';
 import { DEAD_LETTER_HEADERS } from '../../src/codec/dead-letter.js';
 import { IngestStage } from '../../src/ingest/stage.js';
+import { GroupPartitioner } from '../../src/ingest/group-partitioner.js';
 import { createIngestMetrics, type IngestMetrics } from '../../src/ingest/metrics.js';
 import { createDecoder, sniffFormat } from '../../src/ingest/formats/index.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -314,4 +315,42 @@ test('a stage killed with SIGKILL mid-stream and restarted loses no sample (dupl
   const r = await withTimeout(bare.exited, 30_000, 'ingest without topics to exit');
   assert.equal(r.code, 2);
   assert.match(bare.stderr.join('\n'), /ingest\.topics must list at least one \{topic, format\}/);
+});
+
+test('ingest.partition_by: every series of a group lands on one metrics partition (as SLO rules need), keyed by its own id', async (t) => {
+  const n = freshIngestNames('ingest-partition-by');
+  await ensureTopic(n.prom, 1);
+  await ensureTopic(n.mixed, 1);
+  await ensureTopic(n.metrics, 4);
+  const services = ['checkout', 'search', 'payments'];
+  const messages: Message[] = [];
+  for (const service of services)
+    for (let i = 0; i < 8; i++)
+      for (const code of ['200', '500'])
+        messages.push({ value: adapterRecord('http_requests_total', { service, instance: `pod-${i}`, code }, T0, 10) });
+  await sendRecords(n.prom, messages);
+  const reader = new MetricsReader(n.metrics);
+  t.after(() => reader.close());
+  await reader.start();
+  const config = loadConfig({
+    env: { KAFKA_BROKERS: requireBrokers().join(',') },
+    overrides: { ...overrides(n, 4), 'ingest.partition_by': '[service]' },
+  });
+  const { stop } = await startStage(config);
+  t.after(stop);
+  await waitUntil(() => reader.samples() >= messages.length, 60_000, `all ${messages.length} samples (have ${reader.samples()})`);
+
+  const partitionsOf = new Map<string, Set<number>>();
+  for (const r of reader.records) {
+    const service = /service="([^"]+)"/.exec(r.key)![1]!;
+    (partitionsOf.get(service) ?? partitionsOf.set(service, new Set()).get(service)!).add(r.partition);
+    assert.match(r.key, /^http_requests_total\{code="\d+",instance="pod-\d",service="\w+"\}$/, 'keyed by the series id');
+  }
+  const expected = new GroupPartitioner(n.metrics, ['service'], 4);
+  for (const service of services)
+    assert.deepEqual(
+      [...partitionsOf.get(service)!],
+      [expected.partitionOf(`http_requests_total{service="${service}"}`)],
+      `${service}: one partition, the one its label value hashes to`,
+    );
 });
