@@ -130,6 +130,19 @@ async function createTopic(topic: string): Promise<void> {
   }
 }
 
+/** The exit of a worker sent SIGTERM, which must come within the shutdown deadline's reach. */
+async function exitOf(w: WorkerProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`a worker did not exit within 30 s of SIGTERM: ${w.stderr.slice(-5).join(' | ')}`)), 30_000);
+  });
+  try {
+    return await Promise.race([w.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** waitForLog, failing with the worker's last log lines. */
 async function waitLog(w: WorkerProcess, pred: (l: Log) => boolean, timeoutMs: number, what: string): Promise<void> {
   try {
@@ -175,6 +188,7 @@ async function referenceRun(rounds: Message[][], t: { after: (fn: () => Promise<
   await sendRecords(names.metrics, rounds.flat());
   await waitForCommits(names.group, names.metrics, ROUNDS * SERIES.length, 120_000);
   await drain(alerts, names.alerts);
+  await stop(); // idle from here on; the rolling run has the machine
   return [...alerts.items];
 }
 
@@ -230,12 +244,7 @@ async function rollingRun(
     const old = live[i]!;
     const began = Date.now();
     old.child.kill('SIGTERM');
-    const exit = await Promise.race([
-      old.exited,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('a worker did not exit within 30 s of SIGTERM')), 30_000).unref(),
-      ),
-    ]);
+    const exit = await exitOf(old);
     assert.deepEqual(exit, { code: 0, signal: null }, `worker exits 0 on SIGTERM: ${old.stderr.slice(-5).join(' | ')}`);
     const next = spawnWorker();
     live[i] = next;
@@ -249,7 +258,7 @@ async function rollingRun(
   await drain(alerts, names.alerts);
   for (const w of live) {
     w.child.kill('SIGTERM');
-    assert.equal((await w.exited).code, 0, w.stderr.join('\n'));
+    assert.deepEqual(await exitOf(w), { code: 0, signal: null }, w.stderr.join('\n'));
   }
   const takeovers = workers.flatMap((w) => w.logs.slice(checkpointed.get(w) ?? 0).filter(isStart));
   return { events: [...alerts.items], takeovers };
