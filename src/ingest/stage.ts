@@ -19,6 +19,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { IngestCompression } from '../config/types.js';
 import { kafkaClient } from '../kafka/connection.js';
+import { isRebalanceError } from '../kafka/rebalance-errors.js';
+import { WorkerHealth } from '../kafka/health.js';
+import { whileHeartbeating } from '../kafka/heartbeating.js';
+import type { ProbeResult } from '../observe/http.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { chunkMessages } from '../kafka/chunks.js';
 import type { IngestDecoder, IngestFormat } from './format.js';
@@ -41,14 +45,6 @@ export interface IngestStageOptions {
 /** Kafka's codec numbers (the record batch attributes), as kafkajs's CompressionTypes. */
 const COMPRESSION_CODES: Readonly<Record<IngestCompression, number>> = { none: 0, gzip: 1, snappy: 2, lz4: 3 };
 
-/** Kafka errors that mean "this member no longer owns what it tried to commit". */
-const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
-
-function isRebalanceError(e: unknown): boolean {
-  const err = e as { type?: string; name?: string };
-  return REBALANCE_ERRORS.has(err?.type ?? '') || err?.name === 'KafkaJSRebalanceInProgress';
-}
-
 export class IngestStage {
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
@@ -62,10 +58,11 @@ export class IngestStage {
   private readonly log: Logger;
   /** The batch being handled: shutdown waits for it. */
   private batchInHand: Promise<void> = Promise.resolve();
-  private joined = false;
-  private assigned = 0;
-  private crashed: Error | null = null;
+  /** Liveness and readiness as the worker's (kafka/health.ts): stuck batches, blocked publishes. */
+  private readonly probes: WorkerHealth;
+  private readonly heartbeating: Parameters<typeof whileHeartbeating>[2];
   private stopping = false;
+  private readonly topicBase = new Map<string, number>();
   /** ingest.partition_by: partitions chosen by group labels; null = by key (the default). */
   private groupPartitioner: GroupPartitioner | null = null;
 
@@ -73,6 +70,8 @@ export class IngestStage {
     const { kafka: k, ingest } = options.config;
     this.now = options.now ?? Date.now;
     this.log = options.logger;
+    this.probes = new WorkerHealth({ ...options.config.health, now: this.now });
+    this.heartbeating = { intervalMs: options.config.kafka.heartbeatIntervalMs, probes: this.probes, log: this.log };
     this.formats = new Map(ingest.topics.map((t) => [t.topic, t.format]));
     this.compression = COMPRESSION_CODES[ingest.compression];
     this.translator = new IngestTranslator({
@@ -124,17 +123,17 @@ export class IngestStage {
     const events = this.consumer.events;
     this.consumer.on(events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment;
-      this.joined = true;
-      this.assigned = Object.values(assignment).reduce((n, ps) => n + ps.length, 0);
-      this.options.metrics.assignedPartitions.set(this.assigned);
+      // Partitions of several input topics: numbered apart for the lag bookkeeping of the probes.
+      const partitions = Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => this.partitionKey(topic, p)));
+      this.probes.joined(partitions);
+      this.options.metrics.assignedPartitions.set(partitions.length);
       this.options.metrics.rebalances.inc();
       this.log.info({ assignment }, 'joined group');
     });
     this.consumer.on(events.CRASH, (e) => {
-      // kafkajs restarts the consumer when it can: out of the group until it joins again, but not
-      // dead (a liveness failure that never clears would get a recovered stage killed).
-      this.joined = false;
-      if (!e.payload.restart) this.crashed = e.payload.error;
+      // kafkajs restarts the consumer when it can: out of the group until it joins again, but
+      // alive (liveness judges progress); a consumer that will not restart ends the process.
+      this.probes.left();
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'ingest consumer crashed');
       if (!e.payload.restart) this.options.onFatal?.(e.payload.error);
     });
@@ -154,6 +153,7 @@ export class IngestStage {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.probes.stop();
     try {
       this.consumer.pause(this.options.config.ingest.topics.map((t) => ({ topic: t.topic })));
     } catch {
@@ -162,53 +162,74 @@ export class IngestStage {
     await this.batchInHand.catch(() => undefined);
     await this.consumer.disconnect();
     await this.producer.disconnect();
-    this.joined = false;
     this.log.info('ingest stopped');
   }
 
-  ready(): { ok: boolean; detail: object } {
-    const ok = this.joined && this.assigned > 0 && !this.stopping;
-    return { ok, detail: { joined: this.joined, assignedPartitions: this.assigned, stopping: this.stopping } };
+  /** `/readyz`: in the group (with or without partitions: a spare replica) and able to publish. */
+  ready(): ProbeResult {
+    return this.probes.readiness();
   }
 
-  health(): { ok: boolean; detail: object } {
-    return this.crashed === null ? { ok: true, detail: {} } : { ok: false, detail: { error: this.crashed.message } };
+  /** `/healthz`: fails only while the stage is stuck (kafka/health.ts). */
+  health(): ProbeResult {
+    return this.probes.liveness();
+  }
+
+  /** A number per input partition, distinct across topics (the probes count lag per partition). */
+  private partitionKey(topic: string, partition: number): number {
+    let base = this.topicBase.get(topic);
+    if (base === undefined) this.topicBase.set(topic, (base = this.topicBase.size * 1_000_000));
+    return base + partition;
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isStale } = payload;
+    const { batch, heartbeat, isStale } = payload;
     const { topic, partition, messages } = batch;
     if (this.stopping || messages.length === 0 || isStale()) return;
     const started = performance.now();
     const format = this.formats.get(topic);
     if (format === undefined) throw new Error(`ingest: a batch of topic ${topic}, which is not in ingest.topics`);
-    const result = this.translator.translate(messages, { topic, partition, format }, this.now());
-    await this.publish(result);
-    const m = this.options.metrics;
-    // Counted once the broker has the output, whether or not the commit below goes through.
-    recordIngestBatch(m, result);
-    recordSkips(m, this.translator.decoders(), this.skipsSeen);
-    for (const d of result.deadLetters) {
-      if (d.reason === 'internal_error')
-        this.log.error(
-          { topic, partition, error: String(d.headers['sigmawatch-error']) },
-          'record failed with an internal error; sent to the dead-letter topic',
-        );
-    }
     const last = messages[messages.length - 1]!.offset;
-    resolveOffset(last);
+    const lag = Number(BigInt(batch.highWatermark) - BigInt(last) - 1n);
+    this.probes.batchStarted();
+    try {
+      const result = this.translator.translate(messages, { topic, partition, format }, this.now());
+      // Heartbeats while the output waits (metrics topic or broker away): the member keeps its place.
+      await whileHeartbeating(() => this.publish(result), heartbeat, this.heartbeating);
+      const m = this.options.metrics;
+      // Counted once the broker has the output, whether or not the commit below goes through.
+      recordIngestBatch(m, result);
+      recordSkips(m, this.translator.decoders(), this.skipsSeen);
+      for (const d of result.deadLetters) {
+        if (d.reason === 'internal_error')
+          this.log.error(
+            { topic, partition, error: String(d.headers['sigmawatch-error']) },
+            'record failed with an internal error; sent to the dead-letter topic',
+          );
+      }
+      if (!(await this.commit(payload, last))) return;
+      m.consumerLag.labels(topic, String(partition)).set(lag);
+      m.batchDuration.observe((performance.now() - started) / 1000);
+    } finally {
+      this.probes.batchFinished(this.partitionKey(topic, partition), Math.max(0, lag));
+    }
+  }
+
+  /** Commits the batch up to `last`; false when a rebalance refused it (the new owner re-reads: at-least-once). */
+  private async commit(payload: EachBatchPayload, last: string): Promise<boolean> {
+    const { topic, partition } = payload.batch;
+    payload.resolveOffset(last);
     try {
       await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      await payload.heartbeat();
+      return true;
     } catch (e) {
       // The partition moved while the batch was in hand: its new owner re-reads from the last
       // commit and produces these samples again (at-least-once). Anything else is real.
       if (!isRebalanceError(e)) throw e;
       this.log.warn({ topic, partition, offset: last, err: e }, 'offsets not committed: the group is rebalancing');
-      return;
+      return false;
     }
-    await heartbeat();
-    m.consumerLag.labels(topic, String(partition)).set(Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
-    m.batchDuration.observe((performance.now() - started) / 1000);
   }
 
   /** Keyed records, then dead letters, in requests the broker accepts, one at a time. */

@@ -13,11 +13,10 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { chunkMessages } from './chunks.js';
+import { isRebalanceError } from './rebalance-errors.js';
 
 /** Errors that mean another producer with this transactional id took over (the partition moved). */
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
-/** Errors that mean the group moved on while the batch was in hand. */
-const REBALANCE = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
 
 const TRANSACTION_TIMEOUT_MS = 120_000;
 
@@ -74,7 +73,7 @@ export class TransactionalOutput {
       return 'committed';
     } catch (e) {
       await transaction.abort().catch(() => undefined);
-      if (hasType(e, FENCED) || hasType(e, REBALANCE)) {
+      if (hasType(e, FENCED) || isRebalanceError(e)) {
         this.options.log.warn({ partition, err: e }, 'transaction aborted: the partition moved to another worker');
         await this.drop(partition);
         return 'fenced';

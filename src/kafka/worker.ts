@@ -35,6 +35,8 @@ import { checkpointMetrics } from './checkpoint-metrics.js';
 import { WorkerHealth } from './health.js';
 import { SeriesBudget } from '../core/series-budget.js';
 import { TransactionalOutput } from './transactional-output.js';
+import { whileHeartbeating } from './heartbeating.js';
+import { isRebalanceError } from './rebalance-errors.js';
 import type { ProbeResult } from '../observe/http.js';
 
 export interface WorkerOptions {
@@ -48,18 +50,6 @@ export interface WorkerOptions {
   readonly onAlert?: (a: AlertEvent) => void;
   /** Called when the consumer crashed and kafkajs will not restart it: the worker is dead. */
   readonly onFatal?: (error: Error) => void;
-}
-
-/** Kafka errors that mean "this member no longer owns what it tried to commit". */
-const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
-
-/** A rebalance error, also when kafkajs's retrier wrapped it (KafkaJSNonRetriableError keeps it as `cause`). */
-function isRebalanceError(e: unknown): boolean {
-  for (let err = e as { type?: string; name?: string; cause?: unknown } | undefined, depth = 0; err != null && depth < 5; depth++) {
-    if (REBALANCE_ERRORS.has(err.type ?? '') || err.name === 'KafkaJSRebalanceInProgress') return true;
-    err = err.cause as typeof err;
-  }
-  return false;
 }
 
 /** Heartbeat at least every this many records inside a long batch. */
@@ -83,6 +73,7 @@ export class Worker {
   private readonly seriesBudget: SeriesBudget;
   /** Delivery exactly-once: one transactional producer per partition; null at-least-once. */
   private readonly transactions: TransactionalOutput | null;
+  private readonly heartbeating: Parameters<typeof whileHeartbeating>[2];
   private stopping = false;
   /** Last offset processed per "topic:partition", for the shutdown log line. */
   private readonly processed = new Map<string, string>();
@@ -93,6 +84,7 @@ export class Worker {
     this.log = options.logger;
     this.probes = new WorkerHealth({ ...options.config.health, now: this.now });
     this.seriesBudget = new SeriesBudget(options.config.store.maxSeries);
+    this.heartbeating = { intervalMs: options.config.kafka.heartbeatIntervalMs, probes: this.probes, log: this.log };
     this.kafka = kafkaClient(k, options.brokers, options.logger);
     this.consumer = this.kafka.consumer({
       groupId: k.groupId,
@@ -417,13 +409,17 @@ export class Worker {
     // Exactly-once: output and offsets in one transaction (a batch without output commits plainly).
     const transactional = this.transactions !== null && output.some(([, messages]) => messages.length > 0);
     if (transactional) {
-      const outcome = await this.whileHeartbeating(() => this.transactions!.publishAndCommit(partition, output, state.next!), heartbeat);
+      const outcome = await whileHeartbeating(
+        () => this.transactions!.publishAndCommit(partition, output, state.next!),
+        heartbeat,
+        this.heartbeating,
+      );
       if (outcome === 'fenced') {
         this.startOver(state, batch.messages[from]!.offset);
         return;
       }
     } else {
-      await this.whileHeartbeating(() => this.publish(output), heartbeat);
+      await whileHeartbeating(() => this.publish(output), heartbeat, this.heartbeating);
     }
     const ackedAt = this.now();
     // Counted once the broker has the output, whether or not the commit below goes through: the
@@ -465,31 +461,6 @@ export class Worker {
     const lag = Number(BigInt(batch.highWatermark) - BigInt(last) - 1n);
     this.options.metrics.consumerLag.labels(topic, String(partition)).set(lag);
     this.options.metrics.batchDuration.observe((performance.now() - started) / 1000);
-  }
-
-  /**
-   * `work` (a publish, or a transaction), heartbeating all the while: an alerts topic (or broker)
-   * that is away for longer than the session timeout must not get this member expelled, with its
-   * commit refused afterwards. Readiness reports the wait once it passes health.publish_timeout.
-   */
-  private async whileHeartbeating<T>(work: () => Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
-    this.probes.publishStarted();
-    let beating: Promise<void> = Promise.resolve();
-    const beat = setInterval(() => {
-      // One heartbeat at a time; a refused one (the group is rebalancing) is the commit's to handle.
-      beating = beating.then(() =>
-        heartbeat().catch((e: unknown) => {
-          if (!isRebalanceError(e)) this.log.warn({ err: e }, 'heartbeat while publishing failed');
-        }),
-      );
-    }, this.options.config.kafka.heartbeatIntervalMs);
-    try {
-      return await work();
-    } finally {
-      clearInterval(beat);
-      await beating;
-      this.probes.publishFinished();
-    }
   }
 
   /**
