@@ -7,16 +7,14 @@
  * SIGTERM / SIGINT: stop fetching, finish the batch in hand (produce, commit), leave the group,
  * exit 0 — or 1 after shutdown.deadline.
  */
-import { resolveBrokers } from '../broker/index.js';
 import { ConfigError, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../observe/logger.js';
-import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { IngestStage } from '../ingest/stage.js';
 import { createIngestMetrics } from '../ingest/metrics.js';
 import { createDecoder, sniffFormat } from '../ingest/formats/index.js';
 import { INGEST_FORMATS } from '../ingest/format.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
-import { onStopSignal, superviseUntilStopped } from './shutdown.js';
+import { runServiceProcess } from './service-process.js';
 
 const USAGE = `Usage: sigmawatch ingest [--config FILE] [--set key=value]...
 
@@ -96,46 +94,12 @@ export function checkIngestConfig(config: Config, localBroker: boolean): void {
   }
 }
 
-async function runIngest(config: Config, logger: Logger): Promise<number> {
-  const stopRequested = onStopSignal(logger);
-  const brokers = await resolveBrokers(config.kafka.brokers, { log: (line) => logger.info(line) });
+function runIngest(config: Config, logger: Logger): Promise<number> {
   const metrics = createIngestMetrics();
-  let fatal: () => void = () => {};
-  const crashed = new Promise<'crash'>((resolve) => (fatal = () => resolve('crash')));
-  const stage = new IngestStage({
-    config,
-    brokers: brokers.brokers,
-    logger,
-    metrics,
-    decoderFor: (format) => createDecoder(format),
-    sniff: sniffFormat,
-    onFatal: () => fatal(),
-  });
-  let http: HttpServer | undefined;
-  const stop = async (): Promise<void> => {
-    await stage.stop();
-    await http?.close();
-    await brokers.stop();
-  };
-  if (config.ingest.httpPort !== 0) {
-    http = await startHttpServer({
-      host: config.http.host,
-      port: config.ingest.httpPort,
-      metrics: metrics.registry,
-      health: () => stage.health(),
-      ready: () => stage.ready(),
-      logger,
-    });
-    logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
-  }
-  return superviseUntilStopped({
-    start: stage.start(),
-    stop,
-    stopRequested,
-    crashed,
-    brokers: brokers.brokers,
-    connectTimeoutMs: config.kafka.connectTimeoutMs,
-    deadlineMs: config.shutdown.deadlineMs,
-    logger,
+  return runServiceProcess(config, logger, {
+    httpPort: config.ingest.httpPort,
+    create: (brokers, onFatal) =>
+      new IngestStage({ config, brokers, logger, metrics, decoderFor: (format) => createDecoder(format), sniff: sniffFormat, onFatal }),
+    registry: () => metrics.registry,
   });
 }

@@ -6,13 +6,11 @@
  * http.host:relay.http_port, join relay.group_id and rebuild the alerts from the topic.
  * SIGTERM / SIGINT: leave the group, stop the senders, exit 0 — or 1 after shutdown.deadline.
  */
-import { resolveBrokers } from '../broker/index.js';
 import { ConfigError, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../observe/logger.js';
-import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { RelayService } from '../relay/service.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
-import { onStopSignal, superviseUntilStopped } from './shutdown.js';
+import { runServiceProcess } from './service-process.js';
 
 const USAGE = `Usage: sigmawatch relay [--config FILE] [--set key=value]...
 
@@ -72,38 +70,10 @@ function checkRelayConfig(config: Config, localBroker: boolean): void {
   }
 }
 
-async function runRelay(config: Config, logger: Logger): Promise<number> {
-  // Signals count from the first moment: SIGTERM during start-up stops the process at once.
-  const stopRequested = onStopSignal(logger);
-  const brokers = await resolveBrokers(config.kafka.brokers, { log: (line) => logger.info(line) });
-  let fatal: () => void = () => {};
-  const crashed = new Promise<'crash'>((resolve) => (fatal = () => resolve('crash')));
-  const service = new RelayService({ config, brokers: brokers.brokers, logger, onFatal: () => fatal() });
-  let http: HttpServer | undefined;
-  const stop = async (): Promise<void> => {
-    await service.stop();
-    await http?.close();
-    await brokers.stop();
-  };
-  if (config.relay.httpPort !== 0) {
-    http = await startHttpServer({
-      host: config.http.host,
-      port: config.relay.httpPort,
-      metrics: service.metrics.registry,
-      health: () => service.health(),
-      ready: () => service.ready(),
-      logger,
-    });
-    logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
-  }
-  return superviseUntilStopped({
-    start: service.start(),
-    stop,
-    stopRequested,
-    crashed,
-    brokers: brokers.brokers,
-    connectTimeoutMs: config.kafka.connectTimeoutMs,
-    deadlineMs: config.shutdown.deadlineMs,
-    logger,
+function runRelay(config: Config, logger: Logger): Promise<number> {
+  return runServiceProcess(config, logger, {
+    httpPort: config.relay.httpPort,
+    create: (brokers, onFatal) => new RelayService({ config, brokers, logger, onFatal }),
+    registry: (service) => service.metrics.registry,
   });
 }

@@ -7,13 +7,11 @@
  * join the consumer group. SIGTERM / SIGINT: stop fetching, finish the batch in hand, produce,
  * commit, leave the group, exit 0 — or exit 1 if that takes longer than shutdown.deadline.
  */
-import { resolveBrokers } from '../broker/index.js';
 import type { Config } from '../config/index.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
-import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { Worker } from '../kafka/worker.js';
-import { onStopSignal, superviseUntilStopped } from './shutdown.js';
+import { runServiceProcess } from './service-process.js';
 import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
 
 const USAGE = `Usage: sigmawatch run [--config FILE] [--set key=value]...
@@ -63,42 +61,11 @@ export async function runCommand(args: string[]): Promise<number> {
   }
 }
 
-async function runWorker(config: Config, logger: Logger): Promise<number> {
-  // Signals count from the first moment: SIGTERM during start-up stops the process at once.
-  const stopRequested = onStopSignal(logger);
-  const brokers = await resolveBrokers(config.kafka.brokers, { log: (line) => logger.info(line) });
+function runWorker(config: Config, logger: Logger): Promise<number> {
   const metrics = createMetrics();
-  // A consumer that crashed for good leaves a process that consumes nothing: exit 1 (after the
-  // usual drain) so that the supervisor restarts it, rather than idle with /healthz at 503.
-  let fatal: (error: Error) => void = () => {};
-  const crashed = new Promise<'crash'>((resolve) => (fatal = () => resolve('crash')));
-  const worker = new Worker({ config, brokers: brokers.brokers, logger, metrics, onFatal: (e) => fatal(e) });
-  let http: HttpServer | undefined;
-  const stop = async (): Promise<void> => {
-    await worker.stop();
-    await http?.close();
-    await brokers.stop();
-  };
-  if (config.http.port !== 0) {
-    http = await startHttpServer({
-      host: config.http.host,
-      port: config.http.port,
-      metrics: metrics.registry,
-      health: () => worker.health(),
-      ready: () => worker.ready(),
-      logger,
-    });
-    logger.info({ url: `http://${config.http.host}:${http.port}/metrics` }, 'serving metrics');
-  }
-
-  return superviseUntilStopped({
-    start: worker.start(),
-    stop,
-    stopRequested,
-    crashed,
-    brokers: brokers.brokers,
-    connectTimeoutMs: config.kafka.connectTimeoutMs,
-    deadlineMs: config.shutdown.deadlineMs,
-    logger,
+  return runServiceProcess(config, logger, {
+    httpPort: config.http.port,
+    create: (brokers, onFatal) => new Worker({ config, brokers, logger, metrics, onFatal }),
+    registry: () => metrics.registry,
   });
 }
