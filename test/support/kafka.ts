@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ITopicConfig, type KafkaConfig } from 'kafkajs';
 
 // kafkajs 2 logs a partitioner notice on every producer; the tests know.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -64,11 +64,7 @@ export async function freshTopic(
   const admin = await createAdmin();
   try {
     const created = await withTimeout(
-      admin.createTopics({
-        topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
-        waitForLeaders: true,
-        timeout: 15_000,
-      }),
+      createTopicWithLeaders(admin, { topic, numPartitions: partitions, replicationFactor: 1, configEntries }),
       20_000,
       `creating topic ${topic}`,
     );
@@ -77,6 +73,28 @@ export async function freshTopic(
     await admin.disconnect();
   }
   return topic;
+}
+
+/**
+ * Creates a topic and waits until every partition has a leader; returns false when it existed.
+ * A busy broker may answer kafkajs's wait for leaders with UNKNOWN_TOPIC_OR_PARTITION for a topic
+ * it has just created (its metadata lags): then the topic's metadata is polled until it shows.
+ */
+export async function createTopicWithLeaders(admin: Admin, spec: ITopicConfig): Promise<boolean> {
+  try {
+    return await admin.createTopics({ topics: [spec], waitForLeaders: true, timeout: 15_000 });
+  } catch (e) {
+    const until = Date.now() + 15_000;
+    for (;;) {
+      const ready = await admin
+        .fetchTopicMetadata({ topics: [spec.topic] })
+        .then(({ topics }) => topics[0]!.partitions.length > 0 && topics[0]!.partitions.every((p) => p.leader >= 0))
+        .catch(() => false);
+      if (ready) return true;
+      if (Date.now() > until) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import { Worker } from '../../src/kafka/worker.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { createMetrics, type Metrics } from '../../src/observe/metrics.js';
 import { decodeAlert, type AlertEvent } from '../../src/codec/alerts.js';
-import { kafkaClient, requireBrokers, uniqueName, withTimeout } from './kafka.js';
+import { createTopicWithLeaders, kafkaClient, requireBrokers, uniqueName, withTimeout } from './kafka.js';
 import { CLI } from './cli.js';
 
 export interface TestTopics {
@@ -119,7 +119,7 @@ export async function ensureTopic(topic: string, partitions: number): Promise<vo
   const admin = kafkaClient('sigmawatch-test-admin').admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    await createTopicWithLeaders(admin, { topic, numPartitions: partitions, replicationFactor: 1 });
   } finally {
     await admin.disconnect();
   }
