@@ -14,6 +14,7 @@ test('ingest: defaults, and topics with their formats', () => {
     fetchMinBytes: 1,
     maxBytesPerPartition: 4194304,
     compression: 'none',
+    partitionBy: [],
     httpPort: 9466,
   });
   const c = loadConfig({
@@ -21,8 +22,14 @@ test('ingest: defaults, and topics with their formats', () => {
     overrides: {
       'ingest.topics': '[{topic: prom, format: prometheus-kafka-adapter}, {topic: mixed, format: auto}]',
       'ingest.fetch_max_wait': '1s',
+      'ingest.partition_by': '[service, region]',
     },
   });
+  assert.deepEqual(c.ingest.partitionBy, ['service', 'region']);
+  assert.throws(
+    () => loadConfig({ env: {}, overrides: { 'ingest.partition_by': '[1bad]' } }),
+    (e: unknown) => e instanceof ConfigError && /ingest\.partition_by/.test(e.message),
+  );
   assert.deepEqual(c.ingest.topics, [
     { topic: 'prom', format: 'prometheus-kafka-adapter' },
     { topic: 'mixed', format: 'auto' },
