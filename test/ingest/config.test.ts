@@ -46,6 +46,7 @@ test('ingest: defaults, and topics with their formats', () => {
     fetch_min_bytes: 1,
     max_bytes_per_partition: 4194304,
     compression: 'none',
+    partition_by: ['service', 'region'],
     http_port: 9466,
   });
 });
