@@ -318,6 +318,8 @@ export class Worker {
     if (state === undefined) {
       state = new PartitionState(topic, partition, new Engine(this.engineOptions(topic, partition)), this.now());
       this.partitions.set(key, state);
+      // With checkpoints on, the restorer logs how each partition starts; without, say it here.
+      if (this.restorer === null) this.log.info({ partition, result: 'checkpoints_off' }, 'partition starts empty');
     }
     return state;
   }
