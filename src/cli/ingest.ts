@@ -8,13 +8,12 @@
  * exit 0 — or 1 after shutdown.deadline.
  */
 import { ConfigError, type Config } from '../config/index.js';
-import { createLogger, type Logger } from '../observe/logger.js';
+import type { Logger } from '../observe/logger.js';
 import { IngestStage } from '../ingest/stage.js';
 import { createIngestMetrics } from '../ingest/metrics.js';
 import { createDecoder, sniffFormat } from '../ingest/formats/index.js';
 import { INGEST_FORMATS } from '../ingest/format.js';
-import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
-import { runServiceProcess } from './service-process.js';
+import { requireBrokersUnlessLocal, runServiceProcess, serviceCommand } from './service-process.js';
 
 const USAGE = `Usage: sigmawatch ingest [--config FILE] [--set key=value]...
 
@@ -39,26 +38,15 @@ Options:
 
 Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on a usage or configuration error.`;
 
-export async function ingestCommand(args: string[]): Promise<number> {
-  let config: Config;
-  try {
-    const { values } = parse(args, { ...CONFIG_OPTIONS, 'local-broker': { type: 'boolean' } });
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    config = loadConfigFromFlags(values);
-    checkIngestConfig(config, values['local-broker'] === true);
-  } catch (e) {
-    return reportError(e, 'ingest');
-  }
-  const logger = createLogger({ level: config.log.level, name: 'sigmawatch-ingest' });
-  try {
-    return await runIngest(config, logger);
-  } catch (e) {
-    logger.fatal({ err: e }, 'ingest failed');
-    return 1;
-  }
+export function ingestCommand(args: string[]): Promise<number> {
+  return serviceCommand(args, {
+    name: 'ingest',
+    subject: 'ingest',
+    usage: USAGE,
+    loggerName: 'sigmawatch-ingest',
+    check: checkIngestConfig,
+    run: runIngest,
+  });
 }
 
 /** What only ingest needs of a configuration that is otherwise valid. */
@@ -87,11 +75,7 @@ export function checkIngestConfig(config: Config, localBroker: boolean): void {
       : [],
   );
   if (loops.length > 0) throw new ConfigError(loops);
-  if (!localBroker && config.kafka.brokers.length === 0) {
-    throw new UsageError(
-      'no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker',
-    );
-  }
+  requireBrokersUnlessLocal(config, localBroker);
 }
 
 function runIngest(config: Config, logger: Logger): Promise<number> {

@@ -7,10 +7,9 @@
  * SIGTERM / SIGINT: leave the group, stop the senders, exit 0 — or 1 after shutdown.deadline.
  */
 import { ConfigError, type Config } from '../config/index.js';
-import { createLogger, type Logger } from '../observe/logger.js';
+import type { Logger } from '../observe/logger.js';
 import { RelayService } from '../relay/service.js';
-import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
-import { runServiceProcess } from './service-process.js';
+import { requireBrokersUnlessLocal, runServiceProcess, serviceCommand } from './service-process.js';
 
 const USAGE = `Usage: sigmawatch relay [--config FILE] [--set key=value]...
 
@@ -29,26 +28,15 @@ Options:
 
 Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on a usage or configuration error.`;
 
-export async function relayCommand(args: string[]): Promise<number> {
-  let config: Config;
-  try {
-    const { values } = parse(args, { ...CONFIG_OPTIONS, 'local-broker': { type: 'boolean' } });
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    config = loadConfigFromFlags(values);
-    checkRelayConfig(config, values['local-broker'] === true);
-  } catch (e) {
-    return reportError(e, 'relay');
-  }
-  const logger = createLogger({ level: config.log.level, name: 'sigmawatch-relay' });
-  try {
-    return await runRelay(config, logger);
-  } catch (e) {
-    logger.fatal({ err: e }, 'relay failed');
-    return 1;
-  }
+export function relayCommand(args: string[]): Promise<number> {
+  return serviceCommand(args, {
+    name: 'relay',
+    subject: 'relay',
+    usage: USAGE,
+    loggerName: 'sigmawatch-relay',
+    check: checkRelayConfig,
+    run: runRelay,
+  });
 }
 
 /** What only the relay needs of a configuration that is otherwise valid. */
@@ -63,11 +51,7 @@ function checkRelayConfig(config: Config, localBroker: boolean): void {
       },
     ]);
   }
-  if (!localBroker && config.kafka.brokers.length === 0) {
-    throw new UsageError(
-      'no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker',
-    );
-  }
+  requireBrokersUnlessLocal(config, localBroker);
 }
 
 function runRelay(config: Config, logger: Logger): Promise<number> {

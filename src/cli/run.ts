@@ -8,11 +8,10 @@
  * commit, leave the group, exit 0 — or exit 1 if that takes longer than shutdown.deadline.
  */
 import type { Config } from '../config/index.js';
-import { createLogger, type Logger } from '../observe/logger.js';
+import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { Worker } from '../kafka/worker.js';
-import { runServiceProcess } from './service-process.js';
-import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
+import { requireBrokersUnlessLocal, runServiceProcess, serviceCommand } from './service-process.js';
 
 const USAGE = `Usage: sigmawatch run [--config FILE] [--set key=value]...
 
@@ -32,33 +31,16 @@ Brokers: KAFKA_BROKERS or kafka.brokers. Without either, run refuses to start (e
 Exit codes: 0 after a clean shutdown, 1 on a runtime failure (including a consumer that crashed
 and will not restart), 2 on a usage or configuration error.`;
 
-export async function runCommand(args: string[]): Promise<number> {
-  let config: Config;
-  let localBroker: boolean;
-  try {
-    const { values } = parse(args, { ...CONFIG_OPTIONS, 'local-broker': { type: 'boolean' } });
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    config = loadConfigFromFlags(values);
-    localBroker = values['local-broker'] === true;
-    if (!localBroker && config.kafka.brokers.length === 0) {
-      // Starting a development broker by surprise (or failing to find its pom in an image) helps nobody.
-      throw new UsageError(
-        'no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker',
-      );
-    }
-  } catch (e) {
-    return reportError(e, 'run');
-  }
-  const logger = createLogger({ level: config.log.level, name: 'sigmawatch' });
-  try {
-    return await runWorker(config, logger);
-  } catch (e) {
-    logger.fatal({ err: e }, 'worker failed');
-    return 1;
-  }
+export function runCommand(args: string[]): Promise<number> {
+  // The logger keeps the name 'sigmawatch': the worker is the main process.
+  return serviceCommand(args, {
+    name: 'run',
+    subject: 'worker',
+    usage: USAGE,
+    loggerName: 'sigmawatch',
+    check: requireBrokersUnlessLocal,
+    run: runWorker,
+  });
 }
 
 function runWorker(config: Config, logger: Logger): Promise<number> {

@@ -8,9 +8,10 @@
 import type { Registry } from 'prom-client';
 import { resolveBrokers } from '../broker/index.js';
 import type { Config } from '../config/index.js';
-import type { Logger } from '../observe/logger.js';
+import { createLogger, type Logger } from '../observe/logger.js';
 import { startHttpServer, type HttpServer, type ProbeResult } from '../observe/http.js';
 import { onStopSignal, superviseUntilStopped } from './shutdown.js';
+import { CONFIG_OPTIONS, UsageError, loadConfigFromFlags, parse, reportError } from './args.js';
 
 export interface Service {
   start(): Promise<void>;
@@ -68,4 +69,56 @@ export async function runServiceProcess<S extends Service>(
     deadlineMs: config.shutdown.deadlineMs,
     logger,
   });
+}
+
+/**
+ * Starting a development broker by surprise (or failing to find its pom in an image) helps nobody:
+ * without brokers a long-running command refuses to start unless --local-broker asks for one.
+ */
+export function requireBrokersUnlessLocal(config: Config, localBroker: boolean): void {
+  if (!localBroker && config.kafka.brokers.length === 0) {
+    throw new UsageError(
+      'no Kafka brokers configured: set kafka.brokers in the config file or KAFKA_BROKERS (host:port,...), or pass --local-broker to use a local development broker',
+    );
+  }
+}
+
+export interface ServiceCommand {
+  /** The command's name in error messages (`sigmawatch <name>: ...`). */
+  readonly name: string;
+  readonly usage: string;
+  /** The logger's name. */
+  readonly loggerName: string;
+  /** What runs, for the fatal log line (`<subject> failed`). */
+  readonly subject: string;
+  /** What only this command needs of a configuration that is otherwise valid (throws ConfigError / UsageError). */
+  readonly check: (config: Config, localBroker: boolean) => void;
+  readonly run: (config: Config, logger: Logger) => Promise<number>;
+}
+
+/**
+ * `sigmawatch run | relay | ingest [--config FILE] [--set k=v]... [--local-broker]`: --help, the
+ * configuration (exit 2 naming the key), the command's own checks, then the process; an unexpected
+ * failure is logged as fatal and exits 1.
+ */
+export async function serviceCommand(args: string[], command: ServiceCommand): Promise<number> {
+  let config: Config;
+  try {
+    const { values } = parse(args, { ...CONFIG_OPTIONS, 'local-broker': { type: 'boolean' } });
+    if (values.help) {
+      process.stdout.write(`${command.usage}\n`);
+      return 0;
+    }
+    config = loadConfigFromFlags(values);
+    command.check(config, values['local-broker'] === true);
+  } catch (e) {
+    return reportError(e, command.name);
+  }
+  const logger = createLogger({ level: config.log.level, name: command.loggerName });
+  try {
+    return await command.run(config, logger);
+  } catch (e) {
+    logger.fatal({ err: e }, `${command.subject} failed`);
+    return 1;
+  }
 }
