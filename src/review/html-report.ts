@@ -10,7 +10,7 @@ import { fmt, fmtDuration } from '../replay/summary.js';
 import { renderReportPage, type ReportChart, type SummaryTable } from '../report/page.js';
 import type { Episode, Mark } from './episodes.js';
 import type { ReviewDocument } from './review.js';
-import { duration, isoMinute, percent, quieter, rate, replayedRows, whatIfLabel } from './text-report.js';
+import { isoMinute, percent, quieter, replayedRows, RULE_COLUMNS, ruleRow, whatIfLabel } from './text-report.js';
 
 /** Charts drawn by default (`--report-series`). */
 export const DEFAULT_REPORT_SERIES = 6;
@@ -66,40 +66,7 @@ function facts(doc: ReviewDocument): SummaryTable {
 }
 
 function rulesTable(doc: ReviewDocument): SummaryTable {
-  return {
-    caption: 'Per rule',
-    header: [
-      'rule',
-      'pages',
-      'flaps',
-      'flap share',
-      'pages/series-day',
-      'mean firing',
-      'p90 firing',
-      'still firing',
-      'series',
-      'escalations',
-      'repeats',
-      'by severity',
-    ],
-    numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-    rows: doc.rules.map((r) => [
-      r.rule,
-      fmt(r.pages),
-      fmt(r.flaps),
-      percent(r.flapShare),
-      rate(r.pagesPerSeriesDay),
-      duration(r.meanFiringMs),
-      duration(r.p90FiringMs),
-      fmt(r.stillFiring),
-      fmt(r.series),
-      fmt(r.escalations),
-      fmt(r.repeats),
-      Object.entries(r.pagesBySeverity)
-        .map(([s, n]) => `${s} ${fmt(n)}`)
-        .join(', '),
-    ]),
-  };
+  return { caption: 'Per rule', header: [...RULE_COLUMNS], numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], rows: doc.rules.map(ruleRow) };
 }
 
 function whatIfTable(doc: ReviewDocument): SummaryTable {

@@ -7,6 +7,43 @@ import type { ReviewDocument } from './review.js';
 import type { RuleReview } from './stats.js';
 import type { WhatIfResult } from './what-if.js';
 
+/** The per-rule table's columns (text and HTML alike); see ruleRow. */
+export const RULE_COLUMNS: readonly string[] = [
+  'rule',
+  'pages',
+  'flaps',
+  'flap share',
+  'pages/series-day',
+  'mean firing',
+  'p90 firing',
+  'still firing',
+  'series',
+  'escalations',
+  'repeats',
+  'by severity',
+];
+
+/** One rule's row of the per-rule table, as RULE_COLUMNS names them (pages by severity, most first). */
+export function ruleRow(r: RuleReview): string[] {
+  return [
+    r.rule,
+    fmt(r.pages),
+    fmt(r.flaps),
+    percent(r.flapShare),
+    rate(r.pagesPerSeriesDay),
+    duration(r.meanFiringMs),
+    duration(r.p90FiringMs),
+    fmt(r.stillFiring),
+    fmt(r.series),
+    fmt(r.escalations),
+    fmt(r.repeats),
+    Object.entries(r.pagesBySeverity)
+      .sort((a, b) => b[1] - a[1])
+      .map(([s, n]) => `${s} ${fmt(n)}`)
+      .join(', '),
+  ];
+}
+
 /** Left-aligned columns are named here; every other column is right-aligned (numbers). */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], left: ReadonlySet<number>, indent = '  '): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -75,42 +112,7 @@ export function formatText(doc: ReviewDocument): string {
   if (doc.rules.length === 0) return lines.join('\n');
 
   lines.push('', 'per rule (pages/series-day: per series that alerted on the rule; firing time over pages that ended)');
-  lines.push(
-    ...table(
-      [
-        'rule',
-        'pages',
-        'flaps',
-        'flap share',
-        'pages/series-day',
-        'mean firing',
-        'p90 firing',
-        'still firing',
-        'series',
-        'escalations',
-        'repeats',
-        'by severity',
-      ],
-      doc.rules.map((r) => [
-        r.rule,
-        fmt(r.pages),
-        fmt(r.flaps),
-        percent(r.flapShare),
-        rate(r.pagesPerSeriesDay),
-        duration(r.meanFiringMs),
-        duration(r.p90FiringMs),
-        fmt(r.stillFiring),
-        fmt(r.series),
-        fmt(r.escalations),
-        fmt(r.repeats),
-        Object.entries(r.pagesBySeverity)
-          .sort((a, b) => b[1] - a[1])
-          .map(([s, n]) => `${s} ${fmt(n)}`)
-          .join(', '),
-      ]),
-      new Set([0, 11]),
-    ),
-  );
+  lines.push(...table(RULE_COLUMNS, doc.rules.map(ruleRow), new Set([0, 11])));
   const carried = doc.rules.reduce((n, r) => n + r.carriedIn, 0);
   if (carried > 0) lines.push(`  (${fmt(carried)} episodes fired before the range and ended in it: not counted as pages)`);
 
