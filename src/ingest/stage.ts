@@ -18,7 +18,7 @@ import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafka
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { IngestCompression } from '../config/types.js';
-import { kafkaClient } from '../kafka/connection.js';
+import { deliveringProducer, kafkaClient } from '../kafka/connection.js';
 import { isRebalanceError } from '../kafka/rebalance-errors.js';
 import { WorkerHealth } from '../kafka/health.js';
 import { whileHeartbeating } from '../kafka/heartbeating.js';
@@ -90,12 +90,7 @@ export class IngestStage {
       allowAutoTopicCreation: false,
     });
     // As the worker's: retried without end, offsets wait until the broker has every record.
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
-    });
+    this.producer = deliveringProducer(this.kafka);
   }
 
   /** Makes the decoders of the configured formats (a format not built fails here, not per record), the topics, joins the group. */

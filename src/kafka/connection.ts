@@ -4,7 +4,7 @@
  * (worker, producer, admin) takes these options.
  */
 import { readFileSync } from 'node:fs';
-import { Kafka, type KafkaConfig as KafkajsConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig as KafkajsConfig, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../config/index.js';
 import { kafkaLogCreator, kafkaLogLevel } from '../observe/logger.js';
@@ -40,4 +40,16 @@ export function kafkaConnection(k: Pick<KafkaConfig, 'ssl' | 'sasl'>): Pick<Kafk
   }
   if (k.sasl !== null) out.sasl = { mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password } as SASLOptions;
   return out;
+}
+
+/**
+ * How a producer whose output must never be dropped retries: without end, backing off to 10 s.
+ * Offsets wait until the broker has every record, so a broker that stays away stalls the batch
+ * (the group then moves the partitions on) instead of losing output.
+ */
+export const RETRY_WITHOUT_END = Object.freeze({ retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 });
+
+/** The idempotent, never-dropping producer of a stage's output (the worker's alerts, ingest's records). */
+export function deliveringProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { ...RETRY_WITHOUT_END } });
 }

@@ -13,6 +13,7 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { chunkMessages } from './chunks.js';
+import { RETRY_WITHOUT_END } from './connection.js';
 import { isRebalanceError } from './rebalance-errors.js';
 
 /** Errors that mean another producer with this transactional id took over (the partition moved). */
@@ -116,7 +117,7 @@ export class TransactionalOutput {
           // Past this the coordinator aborts an open transaction (a long publish stall): the batch
           // is then re-read from the committed offsets, like a moved partition.
           transactionTimeout: TRANSACTION_TIMEOUT_MS,
-          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+          retry: { ...RETRY_WITHOUT_END },
         });
         await p.connect();
         return p;

@@ -23,7 +23,7 @@ import { Engine } from '../engine/engine.js';
 import type { BatchResult } from '../engine/batch-result.js';
 import { recordBatch } from './batch-metrics.js';
 import { ensureTopics } from './topics.js';
-import { kafkaClient } from './connection.js';
+import { deliveringProducer, kafkaClient } from './connection.js';
 import { chunkMessages } from './chunks.js';
 import { rulesFingerprint } from '../engine/fingerprint.js';
 import { PartitionState } from './partition-state.js';
@@ -94,14 +94,8 @@ export class Worker {
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
     });
-    // Unlimited retries: an alert is never dropped, and offsets wait until the broker has it.
-    // (A broker that stays away stalls the batch; the group then moves the partitions on.)
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
-    });
+    // An alert is never dropped: offsets wait until the broker has it.
+    this.producer = deliveringProducer(this.kafka);
     this.transactions =
       k.delivery === 'exactly-once'
         ? new TransactionalOutput({
