@@ -62,7 +62,6 @@ export class IngestStage {
   private readonly probes: WorkerHealth;
   private readonly heartbeating: Parameters<typeof whileHeartbeating>[2];
   private stopping = false;
-  private readonly topicBase = new Map<string, number>();
   /** ingest.partition_by: partitions chosen by group labels; null = by key (the default). */
   private groupPartitioner: GroupPartitioner | null = null;
 
@@ -118,8 +117,8 @@ export class IngestStage {
     const events = this.consumer.events;
     this.consumer.on(events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment;
-      // Partitions of several input topics: numbered apart for the lag bookkeeping of the probes.
-      const partitions = Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => this.partitionKey(topic, p)));
+      // Partitions of several input topics: named topic:partition for the probes' lag bookkeeping.
+      const partitions = Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}:${p}`));
       this.probes.joined(partitions);
       this.options.metrics.assignedPartitions.set(partitions.length);
       this.options.metrics.rebalances.inc();
@@ -170,13 +169,6 @@ export class IngestStage {
     return this.probes.liveness();
   }
 
-  /** A number per input partition, distinct across topics (the probes count lag per partition). */
-  private partitionKey(topic: string, partition: number): number {
-    let base = this.topicBase.get(topic);
-    if (base === undefined) this.topicBase.set(topic, (base = this.topicBase.size * 1_000_000));
-    return base + partition;
-  }
-
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isStale } = payload;
     const { topic, partition, messages } = batch;
@@ -206,7 +198,7 @@ export class IngestStage {
       m.consumerLag.labels(topic, String(partition)).set(lag);
       m.batchDuration.observe((performance.now() - started) / 1000);
     } finally {
-      this.probes.batchFinished(this.partitionKey(topic, partition), Math.max(0, lag));
+      this.probes.batchFinished(`${topic}:${partition}`, Math.max(0, lag));
     }
   }
 

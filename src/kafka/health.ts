@@ -14,6 +14,9 @@
  */
 import type { ProbeResult } from '../observe/http.js';
 
+/** A partition as the caller names it: a number (one input topic) or `topic:partition` (several). */
+export type PartitionRef = number | string;
+
 export interface WorkerHealthOptions {
   readonly stallTimeoutMs: number;
   readonly publishTimeoutMs: number;
@@ -32,14 +35,14 @@ export class WorkerHealth {
   /** When the last batch finished (or the worker joined: the clock of "no progress" starts there). */
   private lastProgress: number;
   /** Records waiting after the last batch of each partition (highWatermark − next offset). */
-  private readonly lag = new Map<number, number>();
+  private readonly lag = new Map<PartitionRef, number>();
 
   constructor(private readonly options: WorkerHealthOptions) {
     this.lastProgress = options.now();
   }
 
-  /** A group join with this many partitions of the metrics topic. */
-  joined(partitions: readonly number[]): void {
+  /** A group join with these partitions. */
+  joined(partitions: readonly PartitionRef[]): void {
     this.inGroup = true;
     this.assigned = partitions.length;
     this.lastProgress = Math.max(this.lastProgress, this.options.now());
@@ -61,7 +64,7 @@ export class WorkerHealth {
   }
 
   /** A batch of `partition` went through (or was given up to a rebalance); `lag` records remain after it, when known. */
-  batchFinished(partition: number, lag?: number): void {
+  batchFinished(partition: PartitionRef, lag?: number): void {
     this.batchSince = null;
     this.lastProgress = this.options.now();
     if (lag !== undefined) this.lag.set(partition, lag);
