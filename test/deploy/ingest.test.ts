@@ -8,33 +8,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { checkIngestConfig } from '../../src/cli/ingest.js';
 import { CLI } from '../support/cli.js';
 import { ensureTopic } from '../support/worker.js';
-import { DEPLOY, one, render, selects, tempDir, type K8sObject } from './support.js';
+import { DEPLOY, container, freePort, mountedConfig, one, podAddress, probeStatus, render, selects, tempDir } from './support.js';
 
 const INGEST = join(DEPLOY, 'overlays', 'ingest');
 const BASE = join(DEPLOY, 'base');
-
-const container = (d: K8sObject): any => d.spec.template.spec.containers[0];
-
-/** The ConfigMap the container's `--config` path is mounted from, and the key of the file. */
-function mountedConfig(objects: readonly K8sObject[], d: K8sObject): { path: string; key: string; data: string } {
-  const c = container(d);
-  const args = c.args as string[];
-  const path = args[args.indexOf('--config') + 1]!;
-  const mount = (c.volumeMounts as any[]).find((m) => path.startsWith(`${m.mountPath}/`));
-  assert.ok(mount, `the config path ${path} is under a volume mount`);
-  const volume = (d.spec.template.spec.volumes as any[]).find((v) => v.name === mount.name);
-  const configMap = one(objects, 'ConfigMap', volume.configMap.name);
-  const key = path.slice(mount.mountPath.length + 1);
-  assert.ok(typeof configMap.data[key] === 'string', `ConfigMap ${configMap.metadata.name} has ${key}`);
-  return { path, key, data: configMap.data[key] };
-}
 
 test('deploy/overlays/ingest renders the base untouched plus an ingest Deployment with a valid ingest config, its probes, Service and ServiceMonitor', async (t) => {
   const [objects, base] = await Promise.all([render(INGEST), render(BASE)]);
@@ -76,31 +58,6 @@ test('deploy/overlays/ingest renders the base untouched plus an ingest Deploymen
   assert.ok(!selects(one(objects, 'ServiceMonitor', 'sigmawatch').spec.selector.matchLabels, service.metadata.labels));
   assert.ok(selects(one(objects, 'PodDisruptionBudget', 'sigmawatch-ingest').spec.selector.matchLabels, podLabels));
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '0.0.0.0', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function podAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces()))
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return undefined;
-}
-
-async function get(url: string): Promise<number | undefined> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status;
-  } catch {
-    return undefined;
-  }
-}
 
 test("sigmawatch ingest, started with the Deployment's args and env, answers its probes off loopback and drains within the grace period", async (t) => {
   const brokers = process.env.KAFKA_BROKERS ?? '';
@@ -147,8 +104,8 @@ test("sigmawatch ingest, started with the Deployment's args and env, answers its
       await new Promise((r) => setTimeout(r, 250));
     }
   };
-  await until(`200 from ${base}/healthz`, async () => (await get(`${base}/healthz`)) === 200, 30_000);
-  await until(`200 from ${base}/readyz`, async () => (await get(`${base}/readyz`)) === 200, 90_000);
+  await until(`200 from ${base}/healthz`, async () => (await probeStatus(`${base}/healthz`)) === 200, 30_000);
+  await until(`200 from ${base}/readyz`, async () => (await probeStatus(`${base}/readyz`)) === 200, 90_000);
   const grace = ingest.spec.template.spec.terminationGracePeriodSeconds as number;
   const began = Date.now();
   child.kill('SIGTERM');

@@ -10,14 +10,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 import { loadConfig, parseDuration, type Config } from '../../src/config/index.js';
 import { CLI } from '../support/cli.js';
-import { DEPLOY, ROOT, one, render, selects, tempDir, type K8sObject } from './support.js';
+import { DEPLOY, ROOT, freePort, one, podAddress, render, selects, tempDir, type K8sObject } from './support.js';
 
 const BASE = join(DEPLOY, 'base');
 const KEDA = join(DEPLOY, 'overlays', 'keda');
@@ -298,25 +296,6 @@ test('deploy/grafana renders the dashboard as a ConfigMap for the Grafana sideca
   assert.equal(cm.metadata.labels?.grafana_dashboard, '1');
   assert.equal(cm.data['sigmawatch.json'], readFileSync(join(DEPLOY, 'grafana', 'sigmawatch.json'), 'utf8'));
 });
-
-/** A free TCP port on all interfaces. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '0.0.0.0', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A non-loopback IPv4 address of this machine (what a kubelet probe would use), if any. */
-function podAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces()))
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return undefined;
-}
 
 async function get(url: string): Promise<{ status: number; body: string } | undefined> {
   try {

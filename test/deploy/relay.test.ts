@@ -11,8 +11,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig, type Config } from '../../src/config/index.js';
@@ -21,26 +19,23 @@ import { CLI, runCli } from '../support/cli.js';
 import { startAlertmanager } from '../support/alertmanager.js';
 import { ensureTopic } from '../support/worker.js';
 import { alertEvent, amConfig, produceEvents } from '../relay/helpers.js';
-import { DEPLOY, one, render, runTool, selects, tempDir, type K8sObject } from './support.js';
+import {
+  DEPLOY,
+  container,
+  freePort,
+  mountedConfig,
+  one,
+  podAddress,
+  probeStatus,
+  render,
+  runTool,
+  selects,
+  tempDir,
+  type K8sObject,
+} from './support.js';
 
 const RELAY = join(DEPLOY, 'overlays', 'relay');
 const BASE = join(DEPLOY, 'base');
-
-const container = (d: K8sObject): any => d.spec.template.spec.containers[0];
-
-/** The ConfigMap the container's `--config` path is mounted from, and the key of the file. */
-function mountedConfig(objects: readonly K8sObject[], d: K8sObject): { path: string; key: string; data: string } {
-  const c = container(d);
-  const args = c.args as string[];
-  const path = args[args.indexOf('--config') + 1]!;
-  const mount = (c.volumeMounts as any[]).find((m) => path.startsWith(`${m.mountPath}/`));
-  assert.ok(mount, `the config path ${path} is under a volume mount`);
-  const volume = (d.spec.template.spec.volumes as any[]).find((v) => v.name === mount.name);
-  const configMap = one(objects, 'ConfigMap', volume.configMap.name);
-  const key = path.slice(mount.mountPath.length + 1);
-  assert.ok(typeof configMap.data[key] === 'string', `ConfigMap ${configMap.metadata.name} has ${key}`);
-  return { path, key, data: configMap.data[key] };
-}
 
 /** The environment of the test process without any SIGMAWATCH_* variable (they would configure the CLI). */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -265,31 +260,6 @@ test('promtool: the relay rules load, and each alert fires on a relay in trouble
 
 // ---- The relay run as the Deployment runs it ----
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '0.0.0.0', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function podAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces()))
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return undefined;
-}
-
-async function get(url: string): Promise<number | undefined> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status;
-  } catch {
-    return undefined;
-  }
-}
-
 test("sigmawatch relay, started with the Deployment's args and env, answers its probes off loopback, delivers to a real Alertmanager and drains within the grace period", async (t) => {
   const brokers = process.env.KAFKA_BROKERS ?? '';
   assert.ok(brokers !== '', 'KAFKA_BROKERS is set (npm test starts a local broker)');
@@ -336,8 +306,8 @@ test("sigmawatch relay, started with the Deployment's args and env, answers its 
       await new Promise((r) => setTimeout(r, 250));
     }
   };
-  await until(`200 from ${base}/healthz`, async () => (await get(`${base}/healthz`)) === 200, 30_000);
-  await until(`200 from ${base}/readyz`, async () => (await get(`${base}/readyz`)) === 200, 90_000);
+  await until(`200 from ${base}/healthz`, async () => (await probeStatus(`${base}/healthz`)) === 200, 30_000);
+  await until(`200 from ${base}/readyz`, async () => (await probeStatus(`${base}/readyz`)) === 200, 90_000);
 
   // An alert event on the topic reaches the Alertmanager (every change is sent at once).
   await produceEvents(alerts, [alertEvent({ rule: 'latency', labels: { instance: run } })]);

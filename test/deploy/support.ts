@@ -4,9 +4,11 @@
  *
  * The tools are required, not optional: a missing one FAILS the test with what to install.
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -113,4 +115,49 @@ export function tempDir(t: { after(fn: () => void): void }, prefix: string): str
 export function selects(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
   if (selector === undefined || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+/** The first container of a Deployment's pod template. */
+export const container = (d: K8sObject): any => d.spec.template.spec.containers[0];
+
+/** The ConfigMap file a container's `--config` path is mounted from: its path, key and text. */
+export function mountedConfig(objects: readonly K8sObject[], d: K8sObject): { path: string; key: string; data: string } {
+  const c = container(d);
+  const args = c.args as string[];
+  const path = args[args.indexOf('--config') + 1]!;
+  const mount = (c.volumeMounts as any[]).find((m) => path.startsWith(`${m.mountPath}/`));
+  assert.ok(mount, `the config path ${path} is under a volume mount`);
+  const volume = (d.spec.template.spec.volumes as any[]).find((v) => v.name === mount.name);
+  const configMap = one(objects, 'ConfigMap', volume.configMap.name);
+  const key = path.slice(mount.mountPath.length + 1);
+  assert.ok(typeof configMap.data[key] === 'string', `ConfigMap ${configMap.metadata.name} has ${key}`);
+  return { path, key, data: configMap.data[key] };
+}
+
+/** A free TCP port on all interfaces. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '0.0.0.0', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A non-loopback IPv4 address of this machine (what a kubelet probe would use), if any. */
+export function podAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
+}
+
+/** The HTTP status of a GET, or undefined when nothing answers within 2 s (a probe's view). */
+export async function probeStatus(url: string): Promise<number | undefined> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status;
+  } catch {
+    return undefined;
+  }
 }
