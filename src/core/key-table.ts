@@ -89,6 +89,15 @@ export class KeyTable {
     this.layout(this.scratchBytes, tableLength, slotCapacity, this.arenaCapacity);
   }
 
+  /**
+   * Makes room for `bytes` more key bytes (padding included) in one layout. A restore inserting
+   * 100k keys at once would otherwise double the arena a dozen times, moving every key each time.
+   */
+  reserveKeyBytes(bytes: number): void {
+    const needed = this.arenaEnd + bytes;
+    if (needed > this.arenaCapacity) this.layout(this.scratchBytes, this.tableLength, this.slotCapacity, nextPow2(needed));
+  }
+
   /** Slot of key[start, end), or -1. */
   find(key: Uint8Array, start: number, end: number): number {
     const len = end - start;

@@ -254,6 +254,7 @@ export class SeriesStore {
     this.fresh = meta.fresh;
     const keyLengths = r.u32(`${prefix}keyLengths`);
     const keys = r.u8(`${prefix}keys`);
+    this.keys.reserveKeyBytes(keys.length + 7 * meta.fresh); // each key padded to 8 bytes
     let offset = 0;
     for (let slot = 0; slot < meta.fresh; slot++) {
       if (keyLengths[slot] === 0) continue;

@@ -14,8 +14,8 @@ import { chunkRecords, manifestRecord, MANIFEST_FORMAT, newGeneration } from './
 import type { CheckpointMetrics } from './checkpoint-metrics.js';
 import { chunkMessages } from './chunks.js';
 
-/** Checksum this much, then let the event loop run (about 10 ms of work). */
-const CHECKSUM_SLICE = 4 * 1024 * 1024;
+/** Checksum this much, then let the event loop run (a few ms of work with zlib's CRC). */
+const CHECKSUM_SLICE = 16 * 1024 * 1024;
 /** Chunk requests in flight at once. */
 const CONCURRENT_CHUNKS = 4;
 

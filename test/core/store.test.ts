@@ -43,6 +43,23 @@ test('key table agrees with a Map under random inserts and removals', () => {
   for (const [text, slot] of model) assert.equal(table.find(enc.encode(text), 0, text.length), slot);
 });
 
+test('a key table given its key bytes up front inserts them all without moving its arena again', () => {
+  const keys = Array.from({ length: 5000 }, (_, i) => key(i));
+  // As a store restores: built small, grown to the snapshot's slots, then filled.
+  const table = new KeyTable(16);
+  table.growSlots(keys.length);
+  table.reserveKeyBytes(keys.reduce((n, k) => n + k.length + 7, 0));
+  const arena = table.arenaBytes;
+  keys.forEach((k, slot) => table.insert(k, 0, k.length, slot));
+  assert.equal(table.arenaBytes, arena, 'the arena was laid out again while inserting');
+  keys.forEach((k, slot) => assert.equal(table.find(k, 0, k.length), slot));
+  const unreserved = new KeyTable(16);
+  unreserved.growSlots(keys.length);
+  const before = unreserved.arenaBytes;
+  keys.forEach((k, slot) => unreserved.insert(k, 0, k.length, slot));
+  assert.ok(unreserved.arenaBytes > before, 'without the reservation the arena grows (the test would show nothing)');
+});
+
 test('lookups use the key bytes in place: a key inside a larger buffer finds the same slot', () => {
   const store = new SeriesStore({ stride: 8, maxSeries: 10 });
   const k = key(7);
