@@ -11,7 +11,10 @@
  *               identities parsed again from the keys): what a new owner spends in memory;
  *   - and, unless --no-kafka, through a real broker: writing the checkpoint to a changelog topic
  *     (ChangelogWriter: checksum, 512 KiB chunks, manifest) and reading it back
- *     (readChangelog + planRestore): the restore a takeover really waits for.
+ *     (readChangelog + planRestore): the restore a takeover really waits for. The timed writes
+ *     leave KAFKA_WRITES generations in the changelog, as before compaction catches up; the
+ *     restore reads from the last one's pointer (as a successor does with the committed pointer),
+ *     and, for comparison, the changelog whole (as without a pointer).
  * Each timing: one warm-up, then REPS repetitions, min and mean ± std. Bytes per series are given
  * whole and without the key bytes (the series ids, ~80 bytes each here).
  *
@@ -30,6 +33,7 @@ import { resolveBrokers } from '../../src/broker/index.js';
 import { ChangelogWriter } from '../../src/kafka/changelog-writer.js';
 import { readChangelog } from '../../src/kafka/changelog-reader.js';
 import { planRestore } from '../../src/kafka/restore-plan.js';
+import type { CheckpointPointer } from '../../src/kafka/checkpoint-pointer.js';
 import { checkpointMetrics } from '../../src/kafka/checkpoint-metrics.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -45,6 +49,8 @@ const T0 = Date.UTC(2026, 0, 5);
 const SEED = 0x5e57;
 /** The interval the CPU share is worked out for (config/default.yaml's checkpoint.interval). */
 const INTERVAL_S = 60;
+/** Timed checkpoint writes through Kafka (a warm-up and the rest): generations in the changelog. */
+const KAFKA_WRITES = 4;
 
 type RuleChoice = 'window' | 'default';
 
@@ -63,6 +69,7 @@ export interface RestoreRow {
   readonly restore: Stats;
   readonly kafkaWrite?: Stats;
   readonly kafkaRestore?: Stats;
+  readonly kafkaRestoreWhole?: Stats;
 }
 
 const say = (line: string) => process.stderr.write(`restore: ${line}\n`);
@@ -162,23 +169,26 @@ async function throughKafka(row: RestoreRow, keys: readonly Uint8Array[], broker
       metrics: checkpointMetrics(createMetrics().registry),
       now: Date.now,
     });
+    let pointer: CheckpointPointer | null = null;
     const kafkaWrite = await timedAsync(async () => {
-      const written = await writer.write({
+      pointer = await writer.write({
         partition: 0,
         checkpoint: openCheckpoint(engine, 1n, fingerprint),
         offset: 1n,
         startedAt: performance.now(),
       });
-      if (!written) throw new Error('checkpoint not written');
-    }, 3);
-    const context = { engineOptions: options, fingerprint, group: 'bench', log };
-    const kafkaRestore = await timedAsync(async () => {
-      const image = await readChangelog(kafka, { topic, partitions: [0], group: 'bench', timeoutMs: 120_000 });
+      if (pointer === null) throw new Error('checkpoint not written');
+    }, KAFKA_WRITES - 1);
+    const context = { engineOptions: options, fingerprint, group: 'bench' };
+    const restore = (from: ReadonlyMap<number, bigint>) => async () => {
+      const image = await readChangelog(kafka, { topic, partitions: [0], from, group: 'bench', timeoutMs: 120_000 });
       const plan = planRestore(image, 0, 1n, context);
       if (plan.result !== 'restored' || plan.engine!.seriesCount !== keys.length) throw new Error(`restore through Kafka: ${plan.result}`);
-    }, 3);
+    };
+    const kafkaRestore = await timedAsync(restore(new Map([[0, pointer!.offset]])), 3);
+    const kafkaRestoreWhole = await timedAsync(restore(new Map()), 3);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    return { ...row, kafkaWrite, kafkaRestore };
+    return { ...row, kafkaWrite, kafkaRestore, kafkaRestoreWhole };
   } finally {
     await producer.disconnect();
     await admin.disconnect();
@@ -200,6 +210,7 @@ function table(rows: readonly RestoreRow[]): { head: string[]; body: string[][] 
     'restore ms',
     'Kafka write ms',
     'Kafka restore ms',
+    `whole changelog (${KAFKA_WRITES} generations) ms`,
     `CPU share at ${INTERVAL_S} s`,
   ];
   const body = rows.map((r) => [
@@ -213,6 +224,7 @@ function table(rows: readonly RestoreRow[]): { head: string[]; body: string[][] 
     fmtMs(r.restore),
     fmtMs(r.kafkaWrite),
     fmtMs(r.kafkaRestore),
+    fmtMs(r.kafkaRestoreWhole),
     `${((100 * (ms(r.copy.mean) + ms(r.checksum.mean))) / (INTERVAL_S * 1000)).toFixed(2)} %`,
   ]);
   return { head, body };
@@ -242,7 +254,9 @@ export async function runRestoreBench(ctx: Ctx): Promise<{ rows: RestoreRow[]; m
     `One partition of ${fmtInt(series)} series (ids of ~${Math.round(rows[0]!.keyBytes / series)} bytes), ${SAMPLES_PER_SERIES} samples each. ` +
       'copy: the slabs copied out of the engine (the only part a batch waits for); checksum: CRC-32 of the checkpoint (in the background); ' +
       'restore: checksum, envelope checks and loading a new engine (key table, identities parsed again). Kafka write: checksum, chunks and manifest ' +
-      'acknowledged by a local broker; Kafka restore: a throwaway reader group reading the changelog partition, assembling, checking and loading it. ' +
+      'acknowledged by a local broker; Kafka restore: a throwaway reader group reading the changelog partition from the checkpoint pointer ' +
+      '(the position committed with the input offset), assembling, checking and loading it; whole changelog: the same read from the start, ' +
+      `through the ${KAFKA_WRITES} generations the timed writes left (compaction had not run), as a restore without a pointer reads. ` +
       `CPU share: copy + checksum once per ${INTERVAL_S} s checkpoint interval. Times in ms: min (mean ± std) of ${REPS} runs after a warm-up (Kafka: 3). ` +
       'Targets (issue 9): restore < 1 s; < 8·W + 64 = 1,024 bytes per series for W = 120.',
     '',

@@ -1,6 +1,6 @@
 /**
- * Reads changelog partitions from their start to their high watermark (as of the call) into a
- * ChangelogImage. kafkajs has no manual partition assignment, so this joins a throwaway consumer
+ * Reads changelog partitions from their start, or from a given offset (checkpoint-pointer.ts), to
+ * their high watermark (as of the call) into a ChangelogImage. kafkajs has no manual partition assignment, so this joins a throwaway consumer
  * group of its own (`<group>.restore.<random>`, nothing committed), pauses the changelog
  * partitions it does not need, and leaves once each wanted one is read up to its watermark.
  *
@@ -15,6 +15,8 @@ export interface ChangelogReadOptions {
   readonly topic: string;
   /** Changelog partitions to read. */
   readonly partitions: readonly number[];
+  /** Where to start reading some of them (else at their start). */
+  readonly from?: ReadonlyMap<number, bigint>;
   /** The worker's consumer group: the reader's own group is named after it. */
   readonly group: string;
   readonly timeoutMs: number;
@@ -44,8 +46,14 @@ export async function readChangelog(kafka: Kafka, options: ChangelogReadOptions)
   const done = new Promise<void>((resolve) => (finished = resolve));
   try {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      const skip = unwanted(e.payload.memberAssignment[options.topic] ?? []);
+      const assigned = e.payload.memberAssignment[options.topic] ?? [];
+      const skip = unwanted(assigned);
       if (skip.length > 0) consumer.pause([{ topic: options.topic, partitions: skip }]);
+      // Emitted before the first fetch: the seeks apply to it.
+      for (const p of assigned) {
+        const from = targets.get(p)?.from;
+        if (from !== undefined && from > 0n) consumer.seek({ topic: options.topic, partition: p, offset: from.toString() });
+      }
     });
     await withDeadline(consumer.connect(), deadline, 'connecting');
     await consumer.subscribe({ topic: options.topic, fromBeginning: true });
@@ -55,8 +63,8 @@ export async function readChangelog(kafka: Kafka, options: ChangelogReadOptions)
         eachBatch: async ({ batch }) => {
           const target = targets.get(batch.partition);
           if (target === undefined) return;
-          for (const m of batch.messages) image.add(m.key, m.value);
-          if (BigInt(batch.lastOffset()) + 1n >= target) {
+          for (const m of batch.messages) if (BigInt(m.offset) >= target.from) image.add(m.key, m.value);
+          if (BigInt(batch.lastOffset()) + 1n >= target.end) {
             targets.delete(batch.partition);
             consumer.pause([{ topic: options.topic, partitions: [batch.partition] }]);
             if (targets.size === 0) finished();
@@ -73,16 +81,21 @@ export async function readChangelog(kafka: Kafka, options: ChangelogReadOptions)
   }
 }
 
-/** Wanted partitions that hold records: partition → high watermark. */
-async function highWatermarks(kafka: Kafka, options: ChangelogReadOptions): Promise<Map<number, bigint>> {
+/** Wanted partitions that hold records past where their read starts: partition → where to start, high watermark. */
+async function highWatermarks(kafka: Kafka, options: ChangelogReadOptions): Promise<Map<number, { from: bigint; end: bigint }>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(options.topic);
     const wanted = new Set(options.partitions);
-    return new Map(
-      offsets.filter((p) => wanted.has(p.partition) && BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
-    );
+    const ranges = offsets
+      .filter((p) => wanted.has(p.partition))
+      .map((p) => {
+        const low = BigInt(p.low);
+        const from = options.from?.get(p.partition) ?? low;
+        return [p.partition, { from: from > low ? from : low, end: BigInt(p.high) }] as const;
+      });
+    return new Map(ranges.filter(([, r]) => r.end > r.from));
   } finally {
     await admin.disconnect();
   }

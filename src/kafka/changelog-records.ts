@@ -8,7 +8,8 @@
  *     (engine/checkpoint.ts) — under the broker's default message.max.bytes of 1 MiB;
  *   - then, once every chunk is acknowledged, the manifest keyed `p/manifest` (JSON: generation,
  *     chunk count, bytes, input offset, CRC-32, consumer group);
- *   - then tombstones for the chunks of the generations it replaces.
+ *   - then tombstones for the chunks of the generations it replaces (which the manifest lists, so
+ *     that a restore reading only from this checkpoint on can remove them if the writer did not).
  * The generation is unique per write (time and random bits), so two writers (an old owner still
  * flushing, the new one) never mix their chunks, and compaction keeps one manifest per partition.
  * A reader assembles only a generation some manifest names, never a half-written one: a writer
@@ -20,6 +21,8 @@ import type { Message } from 'kafkajs';
 /** Bytes of checkpoint per record: half the broker's default message.max.bytes. */
 export const CHUNK_BYTES = 512 * 1024;
 export const MANIFEST_FORMAT = 1;
+/** Chunks of one generation a manifest may name as replaced: 512 GiB of checkpoint, beyond any real one. */
+const MAX_CHUNKS = 1 << 20;
 
 export interface Manifest {
   readonly format: number;
@@ -35,6 +38,8 @@ export interface Manifest {
   readonly group: string;
   /** Wall clock of the write (Unix ms), for people reading the topic. */
   readonly writtenAt: number;
+  /** Generation → chunk count of the chunks this write replaces (tombstoned right after it). */
+  readonly replaces?: Readonly<Record<string, number>>;
 }
 
 export const manifestKey = (partition: number): string => `${partition}/manifest`;
@@ -53,6 +58,26 @@ export function chunkRecords(partition: number, generation: string, checkpoint: 
     out.push({ key: chunkKey(partition, generation, i), value: Buffer.from(checkpoint.buffer, checkpoint.byteOffset + at, end - at) });
   }
   return out;
+}
+
+/** Chunk keys of one partition, as generation → chunk count (the highest index + 1): a manifest's `replaces`. */
+export function summarizeChunkKeys(keys: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of keys) {
+    const parsed = parseChangelogKey(key);
+    if (parsed === null || parsed.chunk === null) continue;
+    out[parsed.generation] = Math.max(out[parsed.generation] ?? 0, parsed.chunk + 1);
+  }
+  return out;
+}
+
+/** The chunk keys a manifest's checkpoint consists of, and those it says it replaces. */
+export function keysOfManifest(m: Manifest): { own: string[]; replaced: string[] } {
+  const keys = (generation: string, count: number) => Array.from({ length: count }, (_, i) => chunkKey(m.partition, generation, i));
+  return {
+    own: keys(m.generation, m.chunks),
+    replaced: Object.entries(m.replaces ?? {}).flatMap(([generation, count]) => keys(generation, count)),
+  };
 }
 
 export function manifestRecord(m: Manifest): Message {
@@ -173,8 +198,21 @@ function parseManifest(value: Buffer, partition: number): Manifest | string {
     Number.isSafeInteger(m.bytes) &&
     typeof m.offset === 'string' &&
     /^\d+$/.test(m.offset) &&
-    typeof m.group === 'string';
+    typeof m.group === 'string' &&
+    (m.replaces === undefined || validReplaces(m.replaces));
   return ok ? (m as Manifest) : 'the manifest lacks a field or has one of the wrong type';
+}
+
+function validReplaces(replaces: unknown): boolean {
+  if (replaces === null || typeof replaces !== 'object' || Array.isArray(replaces)) return false;
+  return Object.entries(replaces).every(
+    ([generation, count]) =>
+      generation !== '' &&
+      !generation.includes('/') &&
+      Number.isSafeInteger(count) &&
+      (count as number) > 0 &&
+      (count as number) <= MAX_CHUNKS,
+  );
 }
 
 function listOf<T>(map: Map<number, T[]>, key: number): T[] {

@@ -10,7 +10,8 @@ import type { Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { crc32Update } from '../engine/crc32.js';
 import { checksumRange, sealCheckpoint } from '../engine/checkpoint.js';
-import { chunkRecords, manifestRecord, MANIFEST_FORMAT, newGeneration } from './changelog-records.js';
+import { chunkRecords, manifestRecord, MANIFEST_FORMAT, newGeneration, summarizeChunkKeys } from './changelog-records.js';
+import type { CheckpointPointer } from './checkpoint-pointer.js';
 import type { CheckpointMetrics } from './checkpoint-metrics.js';
 import { chunkMessages } from './chunks.js';
 
@@ -51,8 +52,11 @@ export class ChangelogWriter {
     if (keys.length > 0) this.replaced.set(partition, [...(this.replaced.get(partition) ?? []), ...keys]);
   }
 
-  /** Queues a write; resolves true once its manifest is acknowledged, false when it failed (logged, counted). */
-  write(job: CheckpointJob): Promise<boolean> {
+  /**
+   * Queues a write; resolves once its manifest is acknowledged with where its first chunk lies
+   * (the pointer the partition's next commits carry), or null when it failed (logged, counted).
+   */
+  write(job: CheckpointJob): Promise<CheckpointPointer | null> {
     const done = this.tail.then(() => this.writeNow(job));
     this.tail = done;
     return done;
@@ -63,14 +67,15 @@ export class ChangelogWriter {
     await this.tail;
   }
 
-  private async writeNow(job: CheckpointJob): Promise<boolean> {
+  private async writeNow(job: CheckpointJob): Promise<CheckpointPointer | null> {
     const { partition, checkpoint } = job;
     const generation = newGeneration(this.options.now());
     try {
       const crc = await checksumInSlices(checksumRange(checkpoint));
       sealCheckpoint(checkpoint, crc);
       const chunks = chunkRecords(partition, generation, checkpoint);
-      await this.sendConcurrently(partition, chunks);
+      const firstOffset = await this.sendConcurrently(partition, chunks);
+      const replacing = this.replaced.get(partition) ?? [];
       const manifest = {
         format: MANIFEST_FORMAT,
         partition,
@@ -81,6 +86,9 @@ export class ChangelogWriter {
         crc,
         group: this.options.group,
         writtenAt: this.options.now(),
+        // What the tombstones below remove: a restore that reads the changelog from this
+        // checkpoint on removes them too, should this writer die before it does.
+        ...(replacing.length > 0 ? { replaces: summarizeChunkKeys(replacing) } : {}),
       };
       await this.send(partition, [manifestRecord(manifest)]);
       const seconds = (performance.now() - job.startedAt) / 1000;
@@ -95,11 +103,11 @@ export class ChangelogWriter {
         partition,
         chunks.map((c) => c.key as string),
       );
-      return true;
+      return { changelogPartition: this.changelogPartition(partition), offset: firstOffset };
     } catch (e) {
       this.options.metrics.checkpoints.labels('failed').inc();
       this.options.log.warn({ partition, generation, err: e }, 'checkpoint not written; the next one will be');
-      return false;
+      return null;
     }
   }
 
@@ -119,21 +127,34 @@ export class ChangelogWriter {
     }
   }
 
-  private async sendConcurrently(partition: number, chunks: Message[]): Promise<void> {
+  /** Sends the chunks, a few requests at a time; returns the lowest offset the broker gave one (0 if none said). */
+  private async sendConcurrently(partition: number, chunks: Message[]): Promise<bigint> {
+    let first: bigint | null = null;
     for (let i = 0; i < chunks.length; i += CONCURRENT_CHUNKS) {
-      await Promise.all(chunks.slice(i, i + CONCURRENT_CHUNKS).map((c) => this.send(partition, [c])));
+      const offsets = await Promise.all(chunks.slice(i, i + CONCURRENT_CHUNKS).map((c) => this.send(partition, [c])));
+      for (const o of offsets) if (first === null || o < first) first = o;
     }
+    return first ?? 0n;
   }
 
-  private async send(partition: number, messages: Message[]): Promise<void> {
-    const target = partition % this.options.changelogPartitions;
+  /** Sends `messages` to the partition's changelog partition; returns the lowest offset acknowledged. */
+  private async send(partition: number, messages: Message[]): Promise<bigint> {
+    const target = this.changelogPartition(partition);
+    let first: bigint | null = null;
     for (const request of chunkMessages(messages)) {
-      await this.options.producer.send({
+      const [acked] = await this.options.producer.send({
         topic: this.options.topic,
         acks: -1,
         messages: request.map((m) => ({ ...m, partition: target })),
       });
+      const base = BigInt(acked?.baseOffset ?? '-1');
+      if (base >= 0n && (first === null || base < first)) first = base;
     }
+    return first ?? 0n; // no offset in the acknowledgement: a restore reads from the start
+  }
+
+  private changelogPartition(partition: number): number {
+    return partition % this.options.changelogPartitions;
   }
 }
 

@@ -14,11 +14,15 @@
  * is restored there from the state it had here, with little or nothing to replay. kafkajs has no
  * hook before it revokes partitions; its REBALANCING event comes first, and a partition revoked
  * meanwhile stays queued until written (its state no longer moves).
+ *
+ * A written checkpoint's position (checkpoint-pointer.ts) goes with the partition's next commits,
+ * so that its next owner reads the changelog from there rather than whole.
  */
 import type { Logger } from 'pino';
 import type { CheckpointInterval } from '../config/index.js';
 import { openCheckpoint } from '../engine/checkpoint.js';
 import type { ChangelogWriter } from './changelog-writer.js';
+import { formatPointer } from './checkpoint-pointer.js';
 import type { CheckpointMetrics } from './checkpoint-metrics.js';
 import type { PartitionState } from './partition-state.js';
 
@@ -115,12 +119,13 @@ export class Checkpointer {
     this.writing = true;
     this.waiting.delete(p);
     this.urgent.delete(p);
-    return this.options.writer.write({ partition: p.partition, checkpoint, offset, startedAt }).then((written) => {
+    return this.options.writer.write({ partition: p.partition, checkpoint, offset, startedAt }).then((pointer) => {
       this.writing = false;
       // A failed write leaves the records counted, so the next commit tries again.
-      if (!written) p.sinceCheckpoint += records;
+      if (pointer === null) p.sinceCheckpoint += records;
+      else p.checkpointPointer = formatPointer(pointer);
       this.nextWaiting();
-      return written;
+      return pointer !== null;
     });
   }
 

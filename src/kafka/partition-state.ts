@@ -20,6 +20,11 @@ export class PartitionState {
   /** Wall clock (ms) of the last checkpoint, or of the assignment before the first. */
   lastCheckpointAt: number;
   /**
+   * Where the latest checkpoint of the partition starts in the changelog (formatPointer()), sent
+   * as the metadata of every commit; null before one is known (a restore reads the changelog whole).
+   */
+  checkpointPointer: string | null = null;
+  /**
    * A batch of this partition is in hand: the engine may be mid-batch (records taken, alert facts
    * queued) and must not be copied for a checkpoint.
    */

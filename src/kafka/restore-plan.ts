@@ -2,12 +2,12 @@
  * Which checkpoint a newly assigned partition restores, decided from what the changelog holds and
  * the group's committed offset: the newest one that is complete, sound (checksum, format), written
  * under these rules for this group, and not ahead of the committed offset. Each one passed over is
- * logged with its reason; when none is left the partition learns from its data.
+ * reported with its reason (the caller logs those of the plan it uses); when none is left the
+ * partition learns from its data.
  */
-import type { Logger } from 'pino';
 import type { Engine, EngineOptions } from '../engine/engine.js';
 import { CheckpointError, decodeCheckpoint, restoreEngine } from '../engine/checkpoint.js';
-import type { ChangelogImage, Manifest } from './changelog-records.js';
+import { keysOfManifest, type ChangelogImage, type Manifest } from './changelog-records.js';
 import type { RestoreResult } from './checkpoint-metrics.js';
 
 /** Manifests tried per partition (older ones are usually compacted away or their chunks removed). */
@@ -17,7 +17,15 @@ export interface RestoreContext {
   readonly engineOptions: EngineOptions;
   readonly fingerprint: string;
   readonly group: string;
-  readonly log: Logger;
+}
+
+/** A checkpoint not used, and why. */
+export interface PassedOver {
+  readonly partition: number;
+  readonly generation?: string;
+  readonly offset?: string;
+  readonly reason: RestoreResult;
+  readonly problem: string;
 }
 
 export interface RestorePlan {
@@ -26,17 +34,28 @@ export interface RestorePlan {
   readonly engine: Engine | null;
   /** The offset the restored state reflects: read from here on. */
   readonly offset: bigint | null;
-  /** Chunk keys of the partition that no checkpoint in use needs (tombstoned by the next write). */
+  /**
+   * Chunk keys of the partition to remove once a newer checkpoint is written (by the next write):
+   * the other generations read, those the restored manifest says it replaces (its writer may have
+   * died before removing them), and the restored generation itself.
+   */
   readonly staleKeys: readonly string[];
   readonly bytes: number;
+  /** The checkpoints passed over, newest first (unreadable manifests first of all). */
+  readonly passedOver: readonly PassedOver[];
 }
 
 /** `committed`: the group's committed offset of the partition, or null when it has none. */
 /** The result is 'restored', else the newest checkpoint's problem (or 'none'). */
 export function planRestore(image: ChangelogImage, partition: number, committed: bigint | null, ctx: RestoreContext): RestorePlan {
   let result: RestoreResult = 'none';
+  const passedOver: PassedOver[] = [];
+  const skip = (m: Manifest, reason: RestoreResult, problem: string) => {
+    passedOver.push({ partition, generation: m.generation, offset: m.offset, reason, problem });
+    if (result === 'none') result = reason;
+  };
   for (const bad of image.badManifests(partition)) {
-    ctx.log.warn({ partition, reason: 'corrupt', problem: bad.problem }, 'checkpoint skipped');
+    passedOver.push({ partition, reason: 'corrupt', problem: bad.problem });
     if (result === 'none') result = 'corrupt';
   }
   for (const candidate of image.candidates(partition, MAX_CANDIDATES)) {
@@ -44,8 +63,7 @@ export function planRestore(image: ChangelogImage, partition: number, committed:
     const refused =
       candidate.bytes === null ? { reason: 'incomplete' as const, problem: candidate.problem } : refusal(manifest, committed, ctx.group);
     if (refused !== null) {
-      skip(ctx, partition, manifest, refused.reason, refused.problem);
-      if (result === 'none') result = refused.reason;
+      skip(manifest, refused.reason, refused.problem);
       continue;
     }
     try {
@@ -53,20 +71,21 @@ export function planRestore(image: ChangelogImage, partition: number, committed:
       if (checkpoint.offset.toString() !== manifest.offset)
         throw new CheckpointError('corrupt', `checkpoint holds offset ${checkpoint.offset}, its manifest ${manifest.offset}`);
       const engine = restoreEngine(ctx.engineOptions, checkpoint);
+      const { own, replaced } = keysOfManifest(manifest);
       return {
         result: 'restored',
         engine,
         offset: checkpoint.offset,
-        staleKeys: image.staleChunkKeys(partition, manifest.generation),
+        staleKeys: [...new Set([...image.staleChunkKeys(partition, manifest.generation), ...replaced, ...own])],
         bytes: candidate.bytes!.length,
+        passedOver,
       };
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
-      skip(ctx, partition, manifest, e.reason, e.message);
-      if (result === 'none') result = e.reason;
+      skip(manifest, e.reason, e.message);
     }
   }
-  return { result, engine: null, offset: null, staleKeys: image.staleChunkKeys(partition, null), bytes: 0 };
+  return { result, engine: null, offset: null, staleKeys: image.staleChunkKeys(partition, null), bytes: 0, passedOver };
 }
 
 /** Why a complete checkpoint must not be used whatever its bytes say, or null. */
@@ -84,8 +103,4 @@ function refusal(m: Manifest, committed: bigint | null, group: string): { reason
     };
   }
   return null;
-}
-
-function skip(ctx: RestoreContext, partition: number, m: Manifest, reason: RestoreResult, problem: string): void {
-  ctx.log.warn({ partition, generation: m.generation, offset: m.offset, reason, problem }, 'checkpoint skipped');
 }

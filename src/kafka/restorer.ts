@@ -7,7 +7,10 @@
  * checkpoint (none, refused, or the changelog unreadable within checkpoint.restore_timeout)
  * starts empty at the committed offset, as without checkpoints.
  *
- * One round per group join restores the partitions it added, together (one changelog read). A
+ * One round per group join restores the partitions it added, together. The changelog is read from
+ * the checkpoint pointers in the group's committed offsets (checkpoint-pointer.ts), which usually
+ * covers one generation of each checkpoint; partitions without a pointer, or with nothing usable
+ * from it on, are restored from a second read of their changelog partitions from the start. A
  * rebalance during a round is fine: a partition revoked meanwhile is dropped from it, and one
  * assigned again starts a new round.
  */
@@ -18,6 +21,7 @@ import type { ChangelogImage } from './changelog-records.js';
 import { readChangelog } from './changelog-reader.js';
 import type { ChangelogWriter } from './changelog-writer.js';
 import type { CheckpointMetrics } from './checkpoint-metrics.js';
+import { formatPointer, parsePointer, type CheckpointPointer } from './checkpoint-pointer.js';
 import { PartitionState } from './partition-state.js';
 import { planRestore, type RestoreContext, type RestorePlan } from './restore-plan.js';
 
@@ -72,35 +76,76 @@ export class Restorer {
   }
 
   private async restore(round: number, partitions: readonly number[]): Promise<void> {
-    let image: ChangelogImage | null = null;
-    let committed = new Map<number, bigint | null>();
+    const live = () => partitions.filter((p) => this.restoring.get(p)?.round === round); // not revoked or taken by a later round
+    let committed = new Map<number, Committed>();
     try {
       committed = await this.committedOffsets();
-      const changelogPartitions = [...new Set(partitions.map((p) => p % this.options.changelogPartitions))];
-      image = await readChangelog(this.options.kafka, {
+    } catch (e) {
+      this.options.log.warn({ partitions, err: e }, 'committed offsets unavailable: these partitions learn from their data');
+      for (const p of live()) this.resume(p, UNAVAILABLE, { offset: null, pointer: null }, 'none');
+      return;
+    }
+    const at = (p: number): Committed => committed.get(p) ?? { offset: null, pointer: null };
+    // First from the pointers: where the latest checkpoints start.
+    const pointed = partitions.filter((p) => this.usablePointer(p, at(p).pointer) !== null);
+    const fromPointers = new Map<number, bigint>();
+    for (const p of pointed) {
+      const { changelogPartition, offset } = at(p).pointer!;
+      fromPointers.set(changelogPartition, min(fromPointers.get(changelogPartition), offset));
+    }
+    if (pointed.length > 0) {
+      const image = await this.read(pointed, fromPointers);
+      if (image === null) {
+        // Unreachable once within the restore timeout: the whole read would only wait as long again.
+        for (const p of live()) this.resume(p, UNAVAILABLE, at(p), 'none');
+        return;
+      }
+      for (const p of live().filter((p) => pointed.includes(p))) {
+        const plan = planRestore(image, p, at(p).offset, this.options.context(p));
+        if (plan.result === 'restored') this.resume(p, plan, at(p), 'from_pointer');
+      }
+    }
+    // Then whole, for the others (what the first read passed over, this one finds again).
+    const rest = live();
+    if (rest.length === 0) return;
+    const image = await this.read(rest, new Map());
+    for (const p of live()) {
+      const plan = image === null ? UNAVAILABLE : planRestore(image, p, at(p).offset, this.options.context(p));
+      this.resume(p, plan, at(p), 'whole');
+    }
+  }
+
+  /** The changelog partitions of `partitions`, read from `from` where given; null when unavailable (logged). */
+  private async read(partitions: readonly number[], from: ReadonlyMap<number, bigint>): Promise<ChangelogImage | null> {
+    try {
+      return await readChangelog(this.options.kafka, {
         topic: this.options.changelog,
-        partitions: changelogPartitions,
+        partitions: [...new Set(partitions.map((p) => p % this.options.changelogPartitions))],
+        from,
         group: this.options.group,
         timeoutMs: this.options.timeoutMs,
       });
     } catch (e) {
       this.options.log.warn({ partitions, err: e }, 'changelog unavailable: these partitions learn from their data');
-    }
-    for (const p of partitions) {
-      if (this.restoring.get(p)?.round !== round) continue; // revoked, or restored by a later round
-      const plan: RestorePlan =
-        image === null
-          ? { result: 'unavailable', engine: null, offset: null, staleKeys: [], bytes: 0 }
-          : planRestore(image, p, committed.get(p) ?? null, this.options.context(p));
-      this.resume(p, plan, committed.get(p) ?? null);
+      return null;
     }
   }
 
+  /** A pointer that names the changelog partition this input partition's checkpoints are written to. */
+  private usablePointer(partition: number, pointer: CheckpointPointer | null): CheckpointPointer | null {
+    return pointer !== null && pointer.changelogPartition === partition % this.options.changelogPartitions ? pointer : null;
+  }
+
   /** Installs the partition's state, moves the consumer to where that state ends, resumes. */
-  private resume(partition: number, plan: RestorePlan, committed: bigint | null): void {
-    const { consumer, topic, metrics } = this.options;
+  private resume(partition: number, plan: RestorePlan, committedAt: Committed, read: ChangelogRead): void {
+    const { consumer, topic, metrics, log } = this.options;
+    for (const skipped of plan.passedOver) log.warn(skipped, 'checkpoint skipped');
+    const committed = committedAt.offset;
     const state = new PartitionState(topic, partition, plan.engine ?? this.options.newEngine(partition), this.options.now());
     state.committed = committed;
+    // Carried on until this worker writes a checkpoint of its own: a commit without it would
+    // leave the next owner to read the changelog whole.
+    if (committedAt.pointer !== null) state.checkpointPointer = formatPointer(committedAt.pointer);
     if (plan.engine !== null) {
       state.next = plan.offset;
       if (committed !== null && committed > plan.offset!) state.replayUntil = committed;
@@ -119,6 +164,7 @@ export class Restorer {
       {
         partition,
         result: plan.result,
+        read,
         offset: plan.offset?.toString() ?? null,
         committed: committed?.toString() ?? null,
         replay,
@@ -130,15 +176,33 @@ export class Restorer {
     );
   }
 
-  /** The group's committed offsets of the metrics topic: partition → offset, null where none. */
-  private async committedOffsets(): Promise<Map<number, bigint | null>> {
+  /** The group's committed offsets of the metrics topic and their checkpoint pointers, by partition. */
+  private async committedOffsets(): Promise<Map<number, Committed>> {
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
       const [t] = await admin.fetchOffsets({ groupId: this.options.group, topics: [this.options.topic] });
-      return new Map((t?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset) < 0n ? null : BigInt(p.offset)]));
+      return new Map(
+        (t?.partitions ?? []).map((p) => {
+          const offset = BigInt(p.offset) < 0n ? null : BigInt(p.offset);
+          return [p.partition, { offset, pointer: offset === null ? null : parsePointer(p.metadata) }];
+        }),
+      );
     } finally {
       await admin.disconnect();
     }
   }
 }
+
+/** A partition's committed offset (null: none) and the checkpoint pointer committed with it. */
+interface Committed {
+  readonly offset: bigint | null;
+  readonly pointer: CheckpointPointer | null;
+}
+
+/** How the changelog was read for a partition: from its pointer, whole, or not at all. */
+type ChangelogRead = 'from_pointer' | 'whole' | 'none';
+
+const UNAVAILABLE: RestorePlan = { result: 'unavailable', engine: null, offset: null, staleKeys: [], bytes: 0, passedOver: [] };
+
+const min = (a: bigint | undefined, b: bigint): bigint => (a === undefined || b < a ? b : a);

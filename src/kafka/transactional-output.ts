@@ -10,7 +10,7 @@
  * a zombie's transaction can never commit. A fenced or rebalanced batch is aborted, and its
  * partition's next owner re-reads from the committed offsets.
  */
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message, PartitionOffset, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { chunkMessages } from './chunks.js';
 import { RETRY_WITHOUT_END } from './connection.js';
@@ -53,12 +53,13 @@ export class TransactionalOutput {
 
   /**
    * Sends `records` (topic → messages, in order) and commits `offset` (the next offset to read) of
-   * `partition` for the group, atomically.
+   * `partition` for the group, with `metadata` (the checkpoint pointer), atomically.
    */
   async publishAndCommit(
     partition: number,
     records: ReadonlyArray<readonly [string, readonly Message[]]>,
     offset: bigint,
+    metadata: string | null = null,
   ): Promise<TransactionOutcome> {
     const producer = await this.producerFor(partition);
     const transaction = await producer.transaction();
@@ -67,7 +68,7 @@ export class TransactionalOutput {
         for (const chunk of chunkMessages(messages)) await transaction.send({ topic, messages: chunk, acks: -1 });
       await transaction.sendOffsets({
         consumerGroupId: this.options.group,
-        topics: [{ topic: this.options.topic, partitions: [{ partition, offset: offset.toString() }] }],
+        topics: [{ topic: this.options.topic, partitions: [withMetadata({ partition, offset: offset.toString() }, metadata)] }],
       });
       await this.options.beforeCommit?.(partition);
       await transaction.commit();
@@ -127,4 +128,9 @@ export class TransactionalOutput {
     }
     return producer;
   }
+}
+
+/** kafkajs passes a partition's `metadata` on to TxnOffsetCommit, though its PartitionOffset type leaves it out. */
+function withMetadata(offset: PartitionOffset, metadata: string | null): PartitionOffset {
+  return Object.assign(offset, { metadata });
 }

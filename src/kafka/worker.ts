@@ -204,7 +204,6 @@ export class Worker {
         engineOptions: this.engineOptions(config.kafka.topics.metrics, partition),
         fingerprint,
         group: config.kafka.groupId,
-        log,
       }),
       newEngine: (partition) => new Engine(this.engineOptions(config.kafka.topics.metrics, partition)),
       install: (state) => this.partitions.set(state.key, state),
@@ -218,7 +217,7 @@ export class Worker {
   /**
    * Stops fetching, lets the batch in hand finish (produce, commit), checkpoints every partition
    * that moved since its last checkpoint (still a member of the group, so its successor reads the
-   * final one), leaves the group, disconnects.
+   * final one) and commits where they lie, leaves the group, disconnects.
    */
   async stop(): Promise<void> {
     if (this.stopping) return;
@@ -232,12 +231,30 @@ export class Worker {
       }
       await this.batchInHand.catch(() => undefined);
       await this.checkpointer.flush(this.partitions.values(), this.options.config.shutdown.deadlineMs / 2);
+      await this.commitCheckpointPointers();
     }
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.transactions?.close();
     await this.changelogProducer?.disconnect();
     this.log.info({ processed: Object.fromEntries(this.processed) }, 'worker stopped');
+  }
+
+  /**
+   * The pointers of the shutdown checkpoints, committed with the offsets those reflect (the
+   * committed ones: no batch runs any more), so that the successors read the changelog from there.
+   */
+  private async commitCheckpointPointers(): Promise<void> {
+    const topic = this.options.config.kafka.topics.metrics;
+    const offsets = [...this.partitions.values()]
+      .filter((p) => p.settled && p.checkpointPointer !== null)
+      .map((p) => ({ topic, partition: p.partition, offset: p.committed!.toString(), metadata: p.checkpointPointer }));
+    if (offsets.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (e) {
+      this.log.warn({ err: e }, 'checkpoint positions not committed: the successors read the changelog from older ones');
+    }
   }
 
   /** `/readyz`: in the group (with or without partitions) and able to publish (see health.ts). */
@@ -406,7 +423,7 @@ export class Worker {
     const transactional = this.transactions !== null && output.some(([, messages]) => messages.length > 0);
     if (transactional) {
       const outcome = await whileHeartbeating(
-        () => this.transactions!.publishAndCommit(partition, output, state.next!),
+        () => this.transactions!.publishAndCommit(partition, output, state.next!, state.checkpointPointer),
         heartbeat,
         this.heartbeating,
       );
@@ -437,7 +454,7 @@ export class Worker {
     resolveOffset(last);
     if (!transactional) {
       try {
-        await this.consumer.commitOffsets([{ topic, partition, offset: state.next!.toString() }]);
+        await this.consumer.commitOffsets([{ topic, partition, offset: state.next!.toString(), metadata: state.checkpointPointer }]);
       } catch (e) {
         // The partition moved while the batch was in hand: its new owner re-reads from the last
         // commit and re-sends these alerts with the same ids (at-least-once). Anything else is real.

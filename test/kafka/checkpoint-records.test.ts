@@ -9,11 +9,19 @@ import {
   ChangelogImage,
   CHUNK_BYTES,
   chunkRecords,
+  keysOfManifest,
   manifestRecord,
   MANIFEST_FORMAT,
   parseChangelogKey,
+  summarizeChunkKeys,
   type Manifest,
 } from '../../src/kafka/changelog-records.js';
+import { formatPointer, parsePointer } from '../../src/kafka/checkpoint-pointer.js';
+import { planRestore } from '../../src/kafka/restore-plan.js';
+import { Engine } from '../../src/engine/engine.js';
+import { encodeCheckpoint } from '../../src/engine/checkpoint.js';
+import { rulesFingerprint } from '../../src/engine/fingerprint.js';
+import { makeRule } from '../support/rules.js';
 
 function checkpointBytes(n: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
@@ -95,4 +103,71 @@ test('changelog keys: partition, manifest or generation and chunk; anything else
   img.add(Buffer.from('someone else'), Buffer.from('x'));
   img.add(null, Buffer.from('x'));
   assert.deepEqual(img.candidates(0, 3), []);
+});
+
+test('a manifest lists the chunks its write replaces; a reader learns from it the keys to remove, its own included', () => {
+  const bytes = checkpointBytes(2 * CHUNK_BYTES + 1, 6);
+  const replaces = summarizeChunkKeys(['4/a/0', '4/a/1', '4/b/2', '4/manifest', 'junk']);
+  assert.deepEqual(replaces, { a: 2, b: 3 });
+  const m = { ...manifest(4, 'c', bytes, 3), replaces };
+  const [c] = image([...chunkRecords(4, 'c', bytes), manifestRecord(m)]).candidates(4, 3);
+  assert.deepEqual(c!.manifest.replaces, { a: 2, b: 3 }, 'read back from the record');
+  assert.deepEqual(keysOfManifest(c!.manifest), {
+    own: ['4/c/0', '4/c/1', '4/c/2'],
+    replaced: ['4/a/0', '4/a/1', '4/b/0', '4/b/1', '4/b/2'],
+  });
+  for (const bad of [[], { a: 0 }, { 'x/y': 1 }, { a: 2 ** 30 }, { a: 'two' }]) {
+    const img = image([manifestRecord({ ...m, replaces: bad as never })]);
+    assert.equal(img.badManifests(4).length, 1, `replaces ${JSON.stringify(bad)} is refused`);
+  }
+});
+
+test('a checkpoint pointer reads back as written; metadata sigmawatch did not write is no pointer', () => {
+  const pointer = { changelogPartition: 7, offset: 123_456_789_012n };
+  assert.equal(formatPointer(pointer), 'checkpoint 7@123456789012');
+  assert.deepEqual(parsePointer(formatPointer(pointer)), pointer);
+  for (const other of [
+    null,
+    undefined,
+    '',
+    'checkpoint 7@',
+    'checkpoint -1@5',
+    'checkpoint 7@5 ',
+    'some other tool',
+    'checkpoint 7@99999999999999999999',
+  ])
+    assert.equal(parsePointer(other), null, JSON.stringify(other));
+});
+
+test('a restore marks for removal the other generations, those its manifest replaced, and its own (once a newer one is written)', () => {
+  const rules = [makeRule()];
+  const options = { rules, maxSeries: 10, idleTimeoutMs: Infinity, flapWindowMs: 0, source: { topic: 'm', partition: 0 } };
+  const fingerprint = rulesFingerprint(rules);
+  const engine = new Engine(options);
+  engine.begin(0);
+  engine.observe(new TextEncoder().encode('up{job="a"}'), 1000, 1);
+  engine.finish();
+  const bytes = encodeCheckpoint(engine, 100n, fingerprint);
+  const b = chunkRecords(0, 'b', bytes);
+  const records = [
+    ...write(0, 'a', bytes),
+    ...b,
+    manifestRecord({ ...manifest(0, 'b', bytes, b.length), replaces: { x: 2 } }),
+    ...chunkRecords(0, 'c', bytes), // a write that died before its manifest
+  ];
+  const plan = planRestore(image(records), 0, 100n, { engineOptions: options, fingerprint, group: 'g' });
+  assert.equal(plan.result, 'restored');
+  assert.equal(plan.engine!.seriesCount, 1);
+  assert.deepEqual([...plan.staleKeys].sort(), ['0/a/0', '0/b/0', '0/c/0', '0/x/0', '0/x/1']);
+  assert.deepEqual(plan.passedOver, []);
+  const ahead = planRestore(image(records), 0, 99n, { engineOptions: options, fingerprint, group: 'g' });
+  assert.equal(ahead.result, 'ahead');
+  assert.deepEqual(
+    ahead.passedOver.map((p) => [p.generation, p.reason]),
+    [
+      ['b', 'ahead'],
+      ['a', 'ahead'],
+    ],
+    'each one passed over, newest first, for the caller to log',
+  );
 });

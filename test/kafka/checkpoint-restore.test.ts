@@ -127,9 +127,10 @@ test('a partition moved by a graceful stop, then by a rebalance and a kill -9, k
   );
   for (const p of movedFromA) {
     const restored = await waitLog(b, (l) => l.partition === p && isStart(l), 30_000, `worker B to restore partition ${p}`);
+    // Read from the position A committed with its shutdown checkpoint, not the changelog whole.
     assert.deepEqual(
-      [restored.result, restored.offset, restored.replay],
-      ['restored', '400', 0],
+      [restored.result, restored.offset, restored.replay, restored.read],
+      ['restored', '400', 0, 'from_pointer'],
       `partition ${p} from A's shutdown checkpoint: ${JSON.stringify(restored)}`,
     );
   }
@@ -145,7 +146,11 @@ test('a partition moved by a graceful stop, then by a rebalance and a kill -9, k
   await waitUntil(() => c.logs.filter(isStart).length >= first.length, 30_000, 'worker C to restore what it got');
   // From B's rebalance checkpoint (450), or, when C read the changelog before it landed, from 400 plus a replay.
   for (const r of c.logs.filter(isStart))
-    assert.deepEqual([r.result, r.committed, Number(r.offset) + (r.replay as number)], ['restored', '450', 450], JSON.stringify(r));
+    assert.deepEqual(
+      [r.result, r.committed, Number(r.offset) + (r.replay as number), r.read],
+      ['restored', '450', 450, 'from_pointer'],
+      JSON.stringify(r),
+    );
   // B's partitions move on past that checkpoint (50 records each, under B's interval of 400).
   const between = rounds(45, 50, g);
   await sendRecords(names.metrics, between);
@@ -170,7 +175,11 @@ test('a partition moved by a graceful stop, then by a rebalance and a kill -9, k
   assert.equal(restores.length, keptByB.length, `C restored each of B's partitions once: ${JSON.stringify(c.logs.filter(isStart))}`);
   for (const r of restores) {
     // Checkpointed at the rebalance (450), committed at 500: the 50 records in between are replayed.
-    assert.deepEqual([r.result, r.offset, r.committed, r.replay], ['restored', '450', '500', 50], JSON.stringify(r));
+    assert.deepEqual(
+      [r.result, r.offset, r.committed, r.replay, r.read],
+      ['restored', '450', '500', 50, 'from_pointer'],
+      JSON.stringify(r),
+    );
   }
 
   // Nothing else fired (the replays sent nothing), and an alert re-sent after a takeover carries its first id.
@@ -253,6 +262,7 @@ test('a corrupt checkpoint is skipped with a log line; the worker keeps running 
   );
   assert.equal(start0.msg, 'partition starts empty', 'the older generation was replaced (its chunks removed), so partition 0 learns again');
   assert.equal(start0.result, 'corrupt');
+  assert.equal(start0.read, 'whole', 'nothing usable from the committed position on: the changelog is read whole');
   const start1 = await waitLog(
     w2,
     (l) => l.partition === 1 && (l.msg === 'partition starts empty' || l.msg === 'partition restored'),
@@ -260,6 +270,7 @@ test('a corrupt checkpoint is skipped with a log line; the worker keeps running 
     'partition 1 to start',
   );
   assert.equal(start1.msg, 'partition restored', 'partition 1 still has its sound checkpoint');
+  assert.equal(start1.read, 'from_pointer');
 
   await sendRecords(names.metrics, phase(40, 50));
   await waitForCommits(names.group, names.metrics, 500);

@@ -11,6 +11,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { decodeCheckpoint, sealCheckpoint } from '../../src/engine/checkpoint.js';
 import { Checkpointer } from '../../src/kafka/checkpointer.js';
 import type { ChangelogWriter, CheckpointJob } from '../../src/kafka/changelog-writer.js';
+import type { CheckpointPointer } from '../../src/kafka/checkpoint-pointer.js';
 import { checkpointMetrics } from '../../src/kafka/checkpoint-metrics.js';
 import { PartitionState } from '../../src/kafka/partition-state.js';
 import { createMetrics } from '../../src/observe/metrics.js';
@@ -23,13 +24,17 @@ const FINGERPRINT = '00000000000000ff';
 /** A writer whose writes finish when the test says, with the result it says. */
 class FakeWriter {
   readonly jobs: CheckpointJob[] = [];
-  private readonly pending: ((ok: boolean) => void)[] = [];
-  write(job: CheckpointJob): Promise<boolean> {
+  private readonly pending: { job: CheckpointJob; resolve: (written: CheckpointPointer | null) => void }[] = [];
+  private finished = 0;
+  write(job: CheckpointJob): Promise<CheckpointPointer | null> {
     this.jobs.push(job);
-    return new Promise((resolve) => this.pending.push(resolve));
+    return new Promise((resolve) => this.pending.push({ job, resolve }));
   }
+  /** Ends the oldest write: written at changelog offset 1000 × its number (partition = the input's), or failed. */
   finish(ok = true): void {
-    this.pending.shift()!(ok);
+    const { job, resolve } = this.pending.shift()!;
+    this.finished++;
+    resolve(ok ? { changelogPartition: job.partition, offset: 1000n * BigInt(this.finished) } : null);
   }
   async idle(): Promise<void> {}
 }
@@ -78,8 +83,10 @@ test('every N records after a commit, one write at a time, the offset the state 
   commit(199, 200, other);
   assert.equal(writer.jobs.length, 1, 'not while a write is in flight, whatever the partition: one copy in memory at a time');
   other.inBatch = true;
+  assert.equal(p.checkpointPointer, null);
   writer.finish();
   await settle();
+  assert.equal(p.checkpointPointer, 'checkpoint 2@1000', "a written checkpoint's position goes with the partition's next commits");
   assert.deepEqual(
     writer.jobs.map((j) => [j.partition, j.offset]),
     [
@@ -92,6 +99,7 @@ test('every N records after a commit, one write at a time, the offset the state 
   writer.finish(false);
   await settle();
   assert.equal(p.sinceCheckpoint, 200, 'a failed write leaves its records counted');
+  assert.equal(p.checkpointPointer, 'checkpoint 2@1000', 'and the pointer of the last one written');
   assert.deepEqual(writer.jobs.at(-1)!.partition, 3, 'the other partition, out of its batch now, follows');
   writer.finish();
   await settle();
