@@ -64,7 +64,7 @@ test('a zombie frozen before its commit is fenced by the new owner: read_committ
   const zombieDone = zombie.publishAndCommit(0, [[names.alerts, [{ key: 'a', value: 'from-zombie' }]]], 10n);
   await withTimeout(atCommit, 30_000, 'the zombie to send and reach its commit');
   // The partition's new owner: the same transactional id fences the zombie and aborts its transaction.
-  assert.equal(await owner.publishAndCommit(0, [[names.alerts, [{ key: 'a', value: 'from-owner' }]]], 10n), 'committed');
+  assert.equal(await owner.publishAndCommit(0, [[names.alerts, [{ key: 'a', value: 'from-owner' }]]], 10n, 'checkpoint 0@7'), 'committed');
   releaseZombie();
   assert.equal(await withTimeout(zombieDone, 30_000, 'the zombie to give up'), 'fenced');
 
@@ -75,4 +75,8 @@ test('a zombie frozen before its commit is fenced by the new owner: read_committ
     'read_uncommitted shows the aborted send',
   );
   assert.equal((await committedOffsets(names.group, names.metrics)).get(0), 10, 'the offsets went with the committed transaction');
+  const admin = kafka().admin();
+  await admin.connect();
+  const [offsets] = await admin.fetchOffsets({ groupId: names.group, topics: [names.metrics] }).finally(() => admin.disconnect());
+  assert.equal(offsets!.partitions[0]!.metadata, 'checkpoint 0@7', "and with them the checkpoint pointer, the restore's starting point");
 });
