@@ -17,9 +17,17 @@ import { createIngestMetrics, type IngestMetrics } from '../../src/ingest/metric
 import { createDecoder, sniffFormat } from '../../src/ingest/formats/index.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { kafkaClient, requireBrokers, uniqueName, withTimeout } from '../support/kafka.js';
-import { alertReader, committedOffsets, ensureTopic, sendRecords, startWorker, TopicReader, waitUntil } from '../support/worker.js';
+import {
+  alertReader,
+  committedOffsets,
+  ensureTopic,
+  sendRecords,
+  ServiceProcess,
+  startWorker,
+  TopicReader,
+  waitUntil,
+} from '../support/worker.js';
 import { gaussian, mulberry32 } from '../support/random.js';
-import { IngestProcess } from '../support/ingest.js';
 
 const T0 = Date.UTC(2026, 10, 1);
 
@@ -290,7 +298,7 @@ test('a stage killed with SIGKILL mid-stream and restarted loses no sample (dupl
   const { messages, sent } = pipeline(n, 50, 200, 2);
   const sets = { ...overrides(n, 2), 'ingest.max_bytes_per_partition': 16384, 'ingest.fetch_max_wait': '10ms' };
 
-  const first = new IngestProcess(sets);
+  const first = new ServiceProcess('ingest', sets);
   t.after(() => first.dispose());
   await first.waitForLog((l) => l.msg === 'joined group', 30_000, 'the first stage to join');
   const producing = sendRecords(n.prom, messages);
@@ -300,7 +308,7 @@ test('a stage killed with SIGKILL mid-stream and restarted loses no sample (dupl
   await producing;
   assert.ok(reader.samples() < sent.length, `killed before the end (${reader.samples()} of ${sent.length})`);
 
-  const second = new IngestProcess(sets);
+  const second = new ServiceProcess('ingest', sets);
   t.after(() => second.dispose());
   const expected = new Set(sent.map((s) => `${s.series} ${s.ts}`));
   const seen = () => new Set(reader.records.flatMap((r) => r.points.map(([ts]) => `${r.key} ${ts}`)));
@@ -310,7 +318,7 @@ test('a stage killed with SIGKILL mid-stream and restarted loses no sample (dupl
   const exit = await withTimeout(second.exited, 30_000, 'the second stage to stop on SIGTERM');
   assert.equal(exit.code, 0, second.stderr.join('\n'));
 
-  const bare = new IngestProcess({ ...sets, 'ingest.topics': '[]' });
+  const bare = new ServiceProcess('ingest', { ...sets, 'ingest.topics': '[]' });
   t.after(() => bare.dispose());
   const r = await withTimeout(bare.exited, 30_000, 'ingest without topics to exit');
   assert.equal(r.code, 2);

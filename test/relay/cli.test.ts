@@ -5,12 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { CLI, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { freePort, startAlertmanager } from '../support/alertmanager.js';
 import { requireBrokers, withTimeout } from '../support/kafka.js';
-import { freshNames, waitUntil } from '../support/worker.js';
+import { freshNames, ServiceProcess, waitUntil } from '../support/worker.js';
 import { alertEvent, amConfig, produceEvents } from './helpers.js';
 
 test('relay without relay.alertmanagers, or with a bad one, exits 2 naming the key', async () => {
@@ -35,22 +33,14 @@ test('sigmawatch relay delivers, serves /metrics and /readyz, and exits 0 on SIG
     'relay.group_id': names.group,
     'relay.resend_interval': '1s',
     'relay.http_port': port,
-    'log.level': 'info',
   };
-  const args = ['--enable-source-maps', CLI, 'relay', ...Object.entries(sets).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, KAFKA_BROKERS: requireBrokers().join(',') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.after(() => void child.kill('SIGKILL'));
-  const logs: string[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => logs.push(line));
-  createInterface({ input: child.stderr }).on('line', (line) => logs.push(line));
-  const logged = (msg: string) => logs.some((l) => l.includes(`"msg":"${msg}"`));
+  const relay = new ServiceProcess('relay', sets);
+  t.after(() => relay.dispose());
+  const output = () => [...relay.logs.map((l) => JSON.stringify(l)), ...relay.stderr].join('\n');
+  const logged = (msg: string) => relay.logs.some((l) => l.msg === msg);
 
   await waitUntil(() => logged('relay started'), 60_000, 'the relay to start').catch((e: Error) => {
-    throw new Error(`${e.message}; output:\n${logs.join('\n')}`);
+    throw new Error(`${e.message}; output:\n${output()}`);
   });
   await waitUntil(
     async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
@@ -64,7 +54,7 @@ test('sigmawatch relay delivers, serves /metrics and /readyz, and exits 0 on SIG
   assert.match(metrics, /^sigmawatch_relay_firing_alerts 1$/m);
   assert.match(metrics, new RegExp(`^sigmawatch_relay_alerts_sent_total\\{target="${am.url}"\\} [1-9]`, 'm'));
 
-  child.kill('SIGTERM');
-  assert.equal(await withTimeout(exited, 20_000, 'the relay to exit after SIGTERM'), 0, logs.join('\n'));
-  assert.ok(logged('relay stopped') && logged('bye'), logs.join('\n'));
+  relay.child.kill('SIGTERM');
+  assert.equal((await withTimeout(relay.exited, 20_000, 'the relay to exit after SIGTERM')).code, 0, output());
+  assert.ok(logged('relay stopped') && logged('bye'), output());
 });

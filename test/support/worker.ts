@@ -137,15 +137,15 @@ export async function committedOffsets(group: string, topic: string): Promise<Ma
   }
 }
 
-/** `sigmawatch run` as a child process, its JSON log lines parsed as they come. */
-export class WorkerProcess {
+/** A sigmawatch service (`run`, `ingest`, `relay`) as a child process, its JSON log lines parsed as they come. */
+export class ServiceProcess {
   readonly child: ChildProcess;
   readonly logs: Array<Record<string, unknown>> = [];
   readonly stderr: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(overrides: Record<string, unknown>) {
-    const args = ['--enable-source-maps', CLI, 'run'];
+  constructor(command: 'run' | 'ingest' | 'relay', overrides: Record<string, unknown>) {
+    const args = ['--enable-source-maps', CLI, command];
     for (const [k, v] of Object.entries({ ...overrides, 'log.level': 'info' })) args.push('--set', `${k}=${v}`);
     this.child = spawn(process.execPath, args, {
       env: { ...process.env, KAFKA_BROKERS: requireBrokers().join(',') },
@@ -173,5 +173,12 @@ export class WorkerProcess {
       this.child.kill('SIGKILL');
       await this.exited;
     }
+  }
+}
+
+/** `sigmawatch run` as a child process. */
+export class WorkerProcess extends ServiceProcess {
+  constructor(overrides: Record<string, unknown>) {
+    super('run', overrides);
   }
 }
