@@ -1,8 +1,9 @@
 /**
  * Reads changelog partitions from their start, or from a given offset (checkpoint-pointer.ts), to
- * their high watermark (as of the call) into a ChangelogImage. kafkajs has no manual partition assignment, so this joins a throwaway consumer
- * group of its own (`<group>.restore.<random>`, nothing committed), pauses the changelog
- * partitions it does not need, and leaves once each wanted one is read up to its watermark.
+ * their high watermark (as of the call) into a ChangelogImage. kafkajs has no manual partition
+ * assignment, so this joins a throwaway consumer group of its own (`<group>.restore.<random>`,
+ * nothing committed), pauses the changelog partitions it does not need, and leaves once each
+ * wanted one is read up to its watermark.
  *
  * (Joining a new group waits group.initial.rebalance.delay.ms on the broker: 3 s by default,
  * 0 on the local harness broker. The partitions being restored stay paused meanwhile.)
@@ -33,7 +34,7 @@ export class ChangelogUnavailableError extends Error {
 export async function readChangelog(kafka: Kafka, options: ChangelogReadOptions): Promise<ChangelogImage> {
   const image = new ChangelogImage();
   const deadline = Date.now() + options.timeoutMs;
-  const targets = await highWatermarks(kafka, options);
+  const targets = await readRanges(kafka, options);
   if (targets.size === 0) return image;
   const consumer = kafka.consumer({
     groupId: `${options.group}.restore.${randomBytes(4).toString('hex')}`,
@@ -81,8 +82,8 @@ export async function readChangelog(kafka: Kafka, options: ChangelogReadOptions)
   }
 }
 
-/** Wanted partitions that hold records past where their read starts: partition → where to start, high watermark. */
-async function highWatermarks(kafka: Kafka, options: ChangelogReadOptions): Promise<Map<number, { from: bigint; end: bigint }>> {
+/** Wanted partitions that hold records past where their read starts: partition → [where to start, high watermark). */
+async function readRanges(kafka: Kafka, options: ChangelogReadOptions): Promise<Map<number, { from: bigint; end: bigint }>> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -43,6 +43,9 @@ export interface Manifest {
 }
 
 export const manifestKey = (partition: number): string => `${partition}/manifest`;
+
+/** The changelog partition input partition `partition` is checkpointed to, of `count`: p mod count (see changelog-topic.ts). */
+export const changelogPartitionOf = (partition: number, count: number): number => partition % count;
 export const chunkKey = (partition: number, generation: string, chunk: number): string => `${partition}/${generation}/${chunk}`;
 
 /** A new generation name: sortable by time, unique by its random part. */

@@ -10,7 +10,14 @@ import type { Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { crc32Update } from '../engine/crc32.js';
 import { checksumRange, sealCheckpoint } from '../engine/checkpoint.js';
-import { chunkRecords, manifestRecord, MANIFEST_FORMAT, newGeneration, summarizeChunkKeys } from './changelog-records.js';
+import {
+  changelogPartitionOf,
+  chunkRecords,
+  manifestRecord,
+  MANIFEST_FORMAT,
+  newGeneration,
+  summarizeChunkKeys,
+} from './changelog-records.js';
 import type { CheckpointPointer } from './checkpoint-pointer.js';
 import type { CheckpointMetrics } from './checkpoint-metrics.js';
 import { chunkMessages } from './chunks.js';
@@ -103,7 +110,7 @@ export class ChangelogWriter {
         partition,
         chunks.map((c) => c.key as string),
       );
-      return { changelogPartition: this.changelogPartition(partition), offset: firstOffset };
+      return { changelogPartition: changelogPartitionOf(partition, this.options.changelogPartitions), offset: firstOffset };
     } catch (e) {
       this.options.metrics.checkpoints.labels('failed').inc();
       this.options.log.warn({ partition, generation, err: e }, 'checkpoint not written; the next one will be');
@@ -127,7 +134,7 @@ export class ChangelogWriter {
     }
   }
 
-  /** Sends the chunks, a few requests at a time; returns the lowest offset the broker gave one (0 if none said). */
+  /** Sends the chunks, a few requests at a time (so in any order); returns the lowest of their offsets. */
   private async sendConcurrently(partition: number, chunks: Message[]): Promise<bigint> {
     let first: bigint | null = null;
     for (let i = 0; i < chunks.length; i += CONCURRENT_CHUNKS) {
@@ -137,9 +144,12 @@ export class ChangelogWriter {
     return first ?? 0n;
   }
 
-  /** Sends `messages` to the partition's changelog partition; returns the lowest offset acknowledged. */
+  /**
+   * Sends `messages` to the partition's changelog partition, one request after the other; returns
+   * the offset of the first (0 when the acknowledgement gives none: a restore reads from the start).
+   */
   private async send(partition: number, messages: Message[]): Promise<bigint> {
-    const target = this.changelogPartition(partition);
+    const target = changelogPartitionOf(partition, this.options.changelogPartitions);
     let first: bigint | null = null;
     for (const request of chunkMessages(messages)) {
       const [acked] = await this.options.producer.send({
@@ -147,14 +157,9 @@ export class ChangelogWriter {
         acks: -1,
         messages: request.map((m) => ({ ...m, partition: target })),
       });
-      const base = BigInt(acked?.baseOffset ?? '-1');
-      if (base >= 0n && (first === null || base < first)) first = base;
+      first ??= BigInt(acked?.baseOffset ?? '-1');
     }
-    return first ?? 0n; // no offset in the acknowledgement: a restore reads from the start
-  }
-
-  private changelogPartition(partition: number): number {
-    return partition % this.options.changelogPartitions;
+    return first !== null && first >= 0n ? first : 0n;
   }
 }
 

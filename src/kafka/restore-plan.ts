@@ -48,16 +48,9 @@ export interface RestorePlan {
 /** `committed`: the group's committed offset of the partition, or null when it has none. */
 /** The result is 'restored', else the newest checkpoint's problem (or 'none'). */
 export function planRestore(image: ChangelogImage, partition: number, committed: bigint | null, ctx: RestoreContext): RestorePlan {
-  let result: RestoreResult = 'none';
-  const passedOver: PassedOver[] = [];
-  const skip = (m: Manifest, reason: RestoreResult, problem: string) => {
+  const passedOver: PassedOver[] = image.badManifests(partition).map((bad) => ({ partition, reason: 'corrupt', problem: bad.problem }));
+  const skip = (m: Manifest, reason: RestoreResult, problem: string) =>
     passedOver.push({ partition, generation: m.generation, offset: m.offset, reason, problem });
-    if (result === 'none') result = reason;
-  };
-  for (const bad of image.badManifests(partition)) {
-    passedOver.push({ partition, reason: 'corrupt', problem: bad.problem });
-    if (result === 'none') result = 'corrupt';
-  }
   for (const candidate of image.candidates(partition, MAX_CANDIDATES)) {
     const { manifest } = candidate;
     const refused =
@@ -85,6 +78,7 @@ export function planRestore(image: ChangelogImage, partition: number, committed:
       skip(manifest, e.reason, e.message);
     }
   }
+  const result = passedOver[0]?.reason ?? 'none';
   return { result, engine: null, offset: null, staleKeys: image.staleChunkKeys(partition, null), bytes: 0, passedOver };
 }
 

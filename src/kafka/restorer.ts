@@ -17,7 +17,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
-import type { ChangelogImage } from './changelog-records.js';
+import { changelogPartitionOf, type ChangelogImage } from './changelog-records.js';
 import { readChangelog } from './changelog-reader.js';
 import type { ChangelogWriter } from './changelog-writer.js';
 import type { CheckpointMetrics } from './checkpoint-metrics.js';
@@ -87,7 +87,7 @@ export class Restorer {
     }
     const at = (p: number): Committed => committed.get(p) ?? { offset: null, pointer: null };
     // First from the pointers: where the latest checkpoints start.
-    const pointed = partitions.filter((p) => this.usablePointer(p, at(p).pointer) !== null);
+    const pointed = partitions.filter((p) => this.pointsAtItsChangelog(p, at(p).pointer));
     const fromPointers = new Map<number, bigint>();
     for (const p of pointed) {
       const { changelogPartition, offset } = at(p).pointer!;
@@ -120,7 +120,7 @@ export class Restorer {
     try {
       return await readChangelog(this.options.kafka, {
         topic: this.options.changelog,
-        partitions: [...new Set(partitions.map((p) => p % this.options.changelogPartitions))],
+        partitions: [...new Set(partitions.map((p) => changelogPartitionOf(p, this.options.changelogPartitions)))],
         from,
         group: this.options.group,
         timeoutMs: this.options.timeoutMs,
@@ -131,9 +131,9 @@ export class Restorer {
     }
   }
 
-  /** A pointer that names the changelog partition this input partition's checkpoints are written to. */
-  private usablePointer(partition: number, pointer: CheckpointPointer | null): CheckpointPointer | null {
-    return pointer !== null && pointer.changelogPartition === partition % this.options.changelogPartitions ? pointer : null;
+  /** Whether `pointer` names the changelog partition this input partition's checkpoints are written to. */
+  private pointsAtItsChangelog(partition: number, pointer: CheckpointPointer | null): boolean {
+    return pointer !== null && pointer.changelogPartition === changelogPartitionOf(partition, this.options.changelogPartitions);
   }
 
   /** Installs the partition's state, moves the consumer to where that state ends, resumes. */
