@@ -7,10 +7,8 @@ import { z } from 'zod';
 import type { Baseline, Direction, Escalation, Hold, LabelMatcher, Rule, SeverityTier, StdFloor } from '../core/rule.js';
 import { parseSelector } from '../core/matcher.js';
 import { MAX_RULES } from '../core/store.js';
-import { compileTemplate, TemplateError } from '../codec/alert-template.js';
 import {
   bool,
-  duration,
   hold,
   int,
   labelMap,
@@ -25,7 +23,8 @@ import {
   strict,
 } from './fields.js';
 import { isPlainObject } from './sources.js';
-import { checkEscalations, escalationsSchema, sortedEscalations } from './escalate-schema.js';
+import { checkEscalations, sortedEscalations } from './escalate-schema.js';
+import { alertFields } from './alert-fields.js';
 import { sloRuleSchema } from './slo-rule-schema.js';
 
 /** The values a rule gets for keys it leaves out; config/default.yaml spells out the same. */
@@ -81,16 +80,6 @@ const match = () =>
     },
     'a map with any of name, name_regex, labels, selector (all must hold; {} matches every series)',
   );
-
-const template = () =>
-  z.string({ error: 'a string (a template such as "{{ name }} is {{ value }}")' }).superRefine((source, ctx) => {
-    try {
-      compileTemplate(source);
-    } catch (err) {
-      if (!(err instanceof TemplateError)) throw err;
-      note(ctx, [], err.message);
-    }
-  });
 
 const tier = () => strict({ severity: nonEmptyString(), z: positive() }, 'a map {severity: <name>, z: <threshold>}');
 
@@ -167,10 +156,7 @@ export const ruleSchema = strict(
     rearm: z
       .union([z.literal(0), z.number({ error: 'a factor ≥ 1, or 0 (never)' }).min(1, { error: 'a factor ≥ 1, or 0 (never)' })])
       .optional(),
-    repeat: duration(true).optional(),
-    escalate: escalationsSchema().optional(),
-    labels: labelMap('a map of label name to string').optional(),
-    annotations: z.record(z.string(), template(), { error: 'a map of annotation name to template string' }).optional(),
+    ...alertFields(),
   },
   'a map (a rule with at least a name)',
 )

@@ -9,10 +9,10 @@
 import { z } from 'zod';
 import type { Escalation, Hold, LabelMatcher, Rule, SloWindowPair } from '../core/rule.js';
 import { parseSelector } from '../core/matcher.js';
-import { compileTemplate, TemplateError } from '../codec/alert-template.js';
-import { duration, labelMap, labelName, mustBe, nonEmptyString, note, positive, sentence, strict } from './fields.js';
+import { duration, labelName, mustBe, nonEmptyString, note, positive, sentence, strict } from './fields.js';
 import { isPlainObject } from './sources.js';
-import { checkEscalations, escalationsSchema, sortedEscalations } from './escalate-schema.js';
+import { checkEscalations, sortedEscalations } from './escalate-schema.js';
+import { alertFields } from './alert-fields.js';
 
 const MINUTE = 60_000;
 
@@ -44,16 +44,6 @@ const selector = () =>
     }
   });
 
-const template = () =>
-  z.string({ error: 'a string (a template such as "{{ name }} is {{ value }}")' }).superRefine((source, ctx) => {
-    try {
-      compileTemplate(source);
-    } catch (err) {
-      if (!(err instanceof TemplateError)) throw err;
-      note(ctx, [], err.message);
-    }
-  });
-
 const windowPair = () =>
   strict(
     { long: duration(false), short: duration(false), burn: positive(), severity: nonEmptyString() },
@@ -79,10 +69,7 @@ export const sloRuleSchema = strict(
       .optional(),
     for: duration(true).optional(),
     keep_firing_for: duration(true).optional(),
-    repeat: duration(true).optional(),
-    escalate: escalationsSchema().optional(),
-    labels: labelMap('a map of label name to string').optional(),
-    annotations: z.record(z.string(), template(), { error: 'a map of annotation name to template string' }).optional(),
+    ...alertFields(),
   },
   'a map (an SLO rule: name, kind: slo, objective, errors or good, total, ...)',
 )
