@@ -6,14 +6,26 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { checkIngestConfig } from '../../src/cli/ingest.js';
-import { CLI } from '../support/cli.js';
 import { ensureTopic } from '../support/worker.js';
-import { DEPLOY, container, freePort, mountedConfig, one, podAddress, probeStatus, render, selects, tempDir } from './support.js';
+import {
+  ContainerProcess,
+  DEPLOY,
+  container,
+  freePort,
+  localArgs,
+  mountedConfig,
+  one,
+  podAddress,
+  podEnv,
+  probeStatus,
+  render,
+  selects,
+  tempDir,
+} from './support.js';
 
 const INGEST = join(DEPLOY, 'overlays', 'ingest');
 const BASE = join(DEPLOY, 'base');
@@ -71,10 +83,7 @@ test("sigmawatch ingest, started with the Deployment's args and env, answers its
   const port = await freePort();
   const run = `deploy-ingest-${process.pid}-${Date.now()}`;
   await ensureTopic(`${run}.in`, 2);
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SIGMAWATCH_')) env[k] = v;
-  for (const e of c.env as any[]) if (typeof e.value === 'string') env[e.name] = e.value;
-  Object.assign(env, {
+  const env = podEnv(c, {
     KAFKA_BROKERS: brokers,
     SIGMAWATCH_KAFKA__CREATE_TOPICS: 'true',
     SIGMAWATCH_KAFKA__TOPICS__METRICS: `${run}.metrics`,
@@ -83,33 +92,12 @@ test("sigmawatch ingest, started with the Deployment's args and env, answers its
     SIGMAWATCH_INGEST__TOPICS: `[{topic: ${run}.in, format: prometheus-kafka-adapter}]`,
     SIGMAWATCH_INGEST__HTTP_PORT: String(port),
   });
-  const args = (c.args as string[]).map((a) => (a === path ? file : a));
-  const child = spawn(process.execPath, ['--enable-source-maps', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
+  const ingestProcess = new ContainerProcess(t, 'ingest', localArgs(c, path, file), env);
   const base = `http://${podAddress() ?? '127.0.0.1'}:${port}`;
-  const until = async (what: string, ok: () => Promise<boolean>, ms: number) => {
-    const end = Date.now() + ms;
-    while (!(await ok())) {
-      if (child.exitCode !== null) assert.fail(`ingest exited (${child.exitCode}) while waiting for ${what}:\n${output}`);
-      if (Date.now() > end) assert.fail(`no ${what} within ${ms} ms:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-  await until(`200 from ${base}/healthz`, async () => (await probeStatus(`${base}/healthz`)) === 200, 30_000);
-  await until(`200 from ${base}/readyz`, async () => (await probeStatus(`${base}/readyz`)) === 200, 90_000);
+  await ingestProcess.until(`200 from ${base}/healthz`, async () => (await probeStatus(`${base}/healthz`)) === 200, 30_000);
+  await ingestProcess.until(`200 from ${base}/readyz`, async () => (await probeStatus(`${base}/readyz`)) === 200, 90_000);
   const grace = ingest.spec.template.spec.terminationGracePeriodSeconds as number;
-  const began = Date.now();
-  child.kill('SIGTERM');
-  const code = await exited;
-  assert.equal(code, 0, `clean exit after SIGTERM:\n${output}`);
-  assert.ok(Date.now() - began < grace * 1000, `drained within the grace period of ${grace} s`);
+  const { code, ms } = await ingestProcess.terminate();
+  assert.equal(code, 0, `clean exit after SIGTERM:\n${ingestProcess.output}`);
+  assert.ok(ms < grace * 1000, `drained within the grace period of ${grace} s`);
 });

@@ -8,14 +8,26 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 import { loadConfig, parseDuration, type Config } from '../../src/config/index.js';
-import { CLI } from '../support/cli.js';
-import { DEPLOY, ROOT, freePort, one, podAddress, render, selects, tempDir, type K8sObject } from './support.js';
+import {
+  ContainerProcess,
+  DEPLOY,
+  ROOT,
+  freePort,
+  literalEnv,
+  localArgs,
+  one,
+  podAddress,
+  podEnv,
+  render,
+  selects,
+  tempDir,
+  type K8sObject,
+} from './support.js';
 
 const BASE = join(DEPLOY, 'base');
 const KEDA = join(DEPLOY, 'overlays', 'keda');
@@ -57,13 +69,6 @@ function mountedConfigMap(objects: readonly K8sObject[], deployment: K8sObject, 
   const key = path.slice(mount.mountPath.length + 1);
   assert.equal(typeof configMap.data?.[key], 'string', `ConfigMap ${configMap.metadata.name} has the key ${key}`);
   return { configMap, key };
-}
-
-/** The container's literal env (valueFrom entries left out). */
-function literalEnv(c: any): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const e of (c.env ?? []) as any[]) if (typeof e.value === 'string') env[e.name] = e.value;
-  return env;
 }
 
 /**
@@ -322,9 +327,7 @@ test("the worker, started with the Deployment's args and env, answers its probes
   const run = `deploy-${process.pid}-${Date.now()}`;
   // The container's environment, plus what the test cluster differs in: the brokers, fresh topics
   // and group (created here), and a free port instead of 9464 (tests run side by side).
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SIGMAWATCH_')) env[k] = v;
-  Object.assign(env, literalEnv(c), {
+  const env = podEnv(c, {
     KAFKA_BROKERS: brokers,
     SIGMAWATCH_KAFKA__CREATE_TOPICS: 'true',
     SIGMAWATCH_KAFKA__PARTITIONS: '2',
@@ -334,42 +337,20 @@ test("the worker, started with the Deployment's args and env, answers its probes
     SIGMAWATCH_GROUP_ID: run,
     SIGMAWATCH_HTTP__PORT: String(port),
   });
-  const args = (c.args as string[]).map((a) => (a === path ? file : a));
-  const child = spawn(process.execPath, ['--enable-source-maps', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
+  const worker = new ContainerProcess(t, 'the worker', localArgs(c, path, file), env);
 
   const host = podAddress() ?? '127.0.0.1';
   const base = `http://${host}:${port}`;
-  const until = async (what: string, ok: () => Promise<boolean>, ms: number) => {
-    const end = Date.now() + ms;
-    while (!(await ok())) {
-      if (child.exitCode !== null) assert.fail(`the worker exited (${child.exitCode}) while waiting for ${what}:\n${output}`);
-      if (Date.now() > end) assert.fail(`no ${what} within ${ms} ms:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-  await until(`200 from ${base}/healthz`, async () => (await get(`${base}/healthz`))?.status === 200, 30_000);
-  assert.match(output, /"host":"0\.0\.0\.0"/, 'the worker logged that it listens on 0.0.0.0');
-  await until(`200 from ${base}/readyz`, async () => (await get(`${base}/readyz`))?.status === 200, 90_000);
+  await worker.until(`200 from ${base}/healthz`, async () => (await get(`${base}/healthz`))?.status === 200, 30_000);
+  assert.match(worker.output, /"host":"0\.0\.0\.0"/, 'the worker logged that it listens on 0.0.0.0');
+  await worker.until(`200 from ${base}/readyz`, async () => (await get(`${base}/readyz`))?.status === 200, 90_000);
   const metrics = await get(`${base}/metrics`);
   assert.equal(metrics?.status, 200);
   assert.match(metrics!.body, /^sigmawatch_assigned_partitions 2$/m, 'the one worker holds both partitions');
 
   // SIGTERM as the kubelet sends it: a clean exit well within terminationGracePeriodSeconds.
   const grace = deployment.spec.template.spec.terminationGracePeriodSeconds as number;
-  const began = Date.now();
-  child.kill('SIGTERM');
-  const code = await exited;
-  const tookMs = Date.now() - began;
-  assert.equal(code, 0, `clean exit after SIGTERM:\n${output}`);
+  const { code, ms: tookMs } = await worker.terminate();
+  assert.equal(code, 0, `clean exit after SIGTERM:\n${worker.output}`);
   assert.ok(tookMs < grace * 1000, `drained in ${tookMs} ms < grace period ${grace} s`);
 });

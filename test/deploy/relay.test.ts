@@ -9,23 +9,25 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createRelayMetrics } from '../../src/relay/metrics.js';
-import { CLI, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { startAlertmanager } from '../support/alertmanager.js';
 import { ensureTopic } from '../support/worker.js';
 import { alertEvent, amConfig, produceEvents } from '../relay/helpers.js';
 import {
+  ContainerProcess,
   DEPLOY,
   container,
   freePort,
+  localArgs,
   mountedConfig,
   one,
   podAddress,
+  podEnv,
   probeStatus,
   render,
   runTool,
@@ -275,39 +277,18 @@ test("sigmawatch relay, started with the Deployment's args and env, answers its 
   const alerts = `${run}.alerts`;
   // Two partitions, as the two replicas would split them (this one relay holds both).
   await ensureTopic(alerts, 2);
-  const env = cleanEnv();
-  for (const e of c.env as any[]) if (typeof e.value === 'string') env[e.name] = e.value;
   // Only where the test's cluster differs from the manifest's: broker, topic, group, Alertmanager, port.
-  Object.assign(env, {
+  const env = podEnv(c, {
     KAFKA_BROKERS: brokers,
     SIGMAWATCH_KAFKA__TOPICS__ALERTS: alerts,
     SIGMAWATCH_RELAY__GROUP_ID: run,
     SIGMAWATCH_RELAY__ALERTMANAGERS: am.url,
     SIGMAWATCH_RELAY__HTTP_PORT: String(port),
   });
-  const args = (c.args as string[]).map((a) => (a === path ? file : a));
-  const child = spawn(process.execPath, ['--enable-source-maps', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
+  const relayProcess = new ContainerProcess(t, 'relay', localArgs(c, path, file), env);
   const base = `http://${podAddress() ?? '127.0.0.1'}:${port}`;
-  const until = async (what: string, ok: () => Promise<boolean>, ms: number) => {
-    const end = Date.now() + ms;
-    while (!(await ok())) {
-      if (child.exitCode !== null) assert.fail(`relay exited (${child.exitCode}) while waiting for ${what}:\n${output}`);
-      if (Date.now() > end) assert.fail(`no ${what} within ${ms} ms:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-  await until(`200 from ${base}/healthz`, async () => (await probeStatus(`${base}/healthz`)) === 200, 30_000);
-  await until(`200 from ${base}/readyz`, async () => (await probeStatus(`${base}/readyz`)) === 200, 90_000);
+  await relayProcess.until(`200 from ${base}/healthz`, async () => (await probeStatus(`${base}/healthz`)) === 200, 30_000);
+  await relayProcess.until(`200 from ${base}/readyz`, async () => (await probeStatus(`${base}/readyz`)) === 200, 90_000);
 
   // An alert event on the topic reaches the Alertmanager (every change is sent at once).
   await produceEvents(alerts, [alertEvent({ rule: 'latency', labels: { instance: run } })]);
@@ -320,11 +301,8 @@ test("sigmawatch relay, started with the Deployment's args and env, answers its 
   assert.match(metrics, /^sigmawatch_relay_firing_alerts 1$/m);
 
   const grace = relay.spec.template.spec.terminationGracePeriodSeconds as number;
-  const began = Date.now();
-  child.kill('SIGTERM');
-  const code = await exited;
-  const ms = Date.now() - began;
-  assert.equal(code, 0, `clean exit after SIGTERM:\n${output}`);
+  const { code, ms } = await relayProcess.terminate();
+  assert.equal(code, 0, `clean exit after SIGTERM:\n${relayProcess.output}`);
   assert.ok(ms < grace * 1000, `drained within the grace period of ${grace} s (took ${ms} ms)`);
   t.diagnostic(`SIGTERM to exit: ${ms} ms`);
 });

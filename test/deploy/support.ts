@@ -5,13 +5,14 @@
  * The tools are required, not optional: a missing one FAILS the test with what to install.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { CLI } from '../support/cli.js';
 
 /** The repository root (this file runs as dist/test/deploy/support.js). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -160,4 +161,79 @@ export async function probeStatus(url: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A container's command run here as its pod would run it: `args` (the config file's mount path
+ * replaced by the local copy), `env`; stdout and stderr collected; killed at the test's end.
+ */
+export class ContainerProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  private text = '';
+
+  constructor(
+    t: { after(fn: () => Promise<void>): void },
+    private readonly name: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.child = spawn(process.execPath, ['--enable-source-maps', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.text += d));
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.text += d));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+    t.after(async () => {
+      if (this.child.exitCode === null && this.child.signalCode === null) {
+        this.child.kill('SIGKILL');
+        await this.exited;
+      }
+    });
+  }
+
+  /** Everything it printed so far. */
+  get output(): string {
+    return this.text;
+  }
+
+  /** Polls `ok` every 250 ms; fails with the output when the process exits or `ms` pass first. */
+  async until(what: string, ok: () => Promise<boolean>, ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await ok())) {
+      if (this.child.exitCode !== null)
+        assert.fail(`${this.name} exited (${this.child.exitCode}) while waiting for ${what}:\n${this.text}`);
+      if (Date.now() > end) assert.fail(`no ${what} within ${ms} ms:\n${this.text}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** SIGTERM, as the kubelet sends it: the exit code and how long it took. */
+  async terminate(): Promise<{ code: number | null; ms: number }> {
+    const began = Date.now();
+    this.child.kill('SIGTERM');
+    const code = await this.exited;
+    return { code, ms: Date.now() - began };
+  }
+}
+
+/** The container's literal env (valueFrom entries left out). */
+export function literalEnv(c: any): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of (c.env ?? []) as any[]) if (typeof e.value === 'string') env[e.name] = e.value;
+  return env;
+}
+
+/**
+ * The environment the container would get here: the test process's (without its SIGMAWATCH_*
+ * variables, which would configure the CLI), the container's literal env, then `differences`:
+ * where the test's cluster differs from the manifest's (brokers, topics, group, port).
+ */
+export function podEnv(c: any, differences: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SIGMAWATCH_')) env[k] = v;
+  return Object.assign(env, literalEnv(c), differences);
+}
+
+/** The container's args with the config file's mount path replaced by the local file. */
+export function localArgs(c: { args?: unknown }, mountPath: string, file: string): string[] {
+  return (c.args as string[]).map((a) => (a === mountPath ? file : a));
 }
