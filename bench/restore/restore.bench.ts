@@ -11,7 +11,8 @@
  *               identities parsed again from the keys): what a new owner spends in memory;
  *   - and, unless --no-kafka, through a real broker: writing the checkpoint to a changelog topic
  *     (ChangelogWriter: checksum, 512 KiB chunks, manifest) and reading it back
- *     (readChangelog + planRestore): the restore a takeover really waits for. The timed writes
+ *     (ChangelogReader + planRestore): the restore a takeover really waits for (the reader's
+ *     group joined beforehand, as a worker's is at start-up). The timed writes
  *     leave KAFKA_WRITES generations in the changelog, as before compaction catches up; the
  *     restore reads from the last one's pointer (as a successor does with the committed pointer),
  *     and, for comparison, the changelog whole (as without a pointer).
@@ -31,7 +32,7 @@ import { crc32 } from '../../src/engine/crc32.js';
 import { rulesFingerprint } from '../../src/engine/fingerprint.js';
 import { resolveBrokers } from '../../src/broker/index.js';
 import { ChangelogWriter } from '../../src/kafka/changelog-writer.js';
-import { readChangelog } from '../../src/kafka/changelog-reader.js';
+import { ChangelogReader } from '../../src/kafka/changelog-reader.js';
 import { planRestore } from '../../src/kafka/restore-plan.js';
 import type { CheckpointPointer } from '../../src/kafka/checkpoint-pointer.js';
 import { checkpointMetrics } from '../../src/kafka/checkpoint-metrics.js';
@@ -153,6 +154,7 @@ async function throughKafka(row: RestoreRow, keys: readonly Uint8Array[], broker
   const admin = kafka.admin();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const log = createLogger({ level: 'silent' });
+  const readers: ChangelogReader[] = [];
   await admin.connect();
   await producer.connect();
   try {
@@ -180,8 +182,10 @@ async function throughKafka(row: RestoreRow, keys: readonly Uint8Array[], broker
       if (pointer === null) throw new Error('checkpoint not written');
     }, KAFKA_WRITES - 1);
     const context = { engineOptions: options, fingerprint, group: 'bench' };
+    const reader = new ChangelogReader(kafka, { topic, group: 'bench', log });
+    readers.push(reader);
     const restore = (from: ReadonlyMap<number, bigint>) => async () => {
-      const image = await readChangelog(kafka, { topic, partitions: [0], from, group: 'bench', timeoutMs: 120_000 });
+      const image = await reader.read({ partitions: [0], from, timeoutMs: 120_000 });
       const plan = planRestore(image, 0, 1n, context);
       if (plan.result !== 'restored' || plan.engine!.seriesCount !== keys.length) throw new Error(`restore through Kafka: ${plan.result}`);
     };
@@ -190,6 +194,7 @@ async function throughKafka(row: RestoreRow, keys: readonly Uint8Array[], broker
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     return { ...row, kafkaWrite, kafkaRestore, kafkaRestoreWhole };
   } finally {
+    for (const reader of readers) await reader.close();
     await producer.disconnect();
     await admin.disconnect();
   }

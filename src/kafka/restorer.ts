@@ -18,7 +18,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import { changelogPartitionOf, type ChangelogImage } from './changelog-records.js';
-import { readChangelog } from './changelog-reader.js';
+import type { ChangelogReader } from './changelog-reader.js';
 import type { ChangelogWriter } from './changelog-writer.js';
 import type { CheckpointMetrics } from './checkpoint-metrics.js';
 import { formatPointer, parsePointer, type CheckpointPointer } from './checkpoint-pointer.js';
@@ -31,7 +31,8 @@ export interface RestorerOptions {
   /** The metrics topic and the worker's group. */
   readonly topic: string;
   readonly group: string;
-  readonly changelog: string;
+  /** Reads the changelog (its topic); the restorer maps input partitions to changelog partitions. */
+  readonly reader: ChangelogReader;
   readonly changelogPartitions: number;
   readonly timeoutMs: number;
   /** What a restored engine is built with, per partition. */
@@ -118,11 +119,9 @@ export class Restorer {
   /** The changelog partitions of `partitions`, read from `from` where given; null when unavailable (logged). */
   private async read(partitions: readonly number[], from: ReadonlyMap<number, bigint>): Promise<ChangelogImage | null> {
     try {
-      return await readChangelog(this.options.kafka, {
-        topic: this.options.changelog,
+      return await this.options.reader.read({
         partitions: [...new Set(partitions.map((p) => changelogPartitionOf(p, this.options.changelogPartitions)))],
         from,
-        group: this.options.group,
         timeoutMs: this.options.timeoutMs,
       });
     } catch (e) {

@@ -31,6 +31,7 @@ import { ensureChangelog } from './changelog-topic.js';
 import { ChangelogWriter } from './changelog-writer.js';
 import { Checkpointer } from './checkpointer.js';
 import { Restorer } from './restorer.js';
+import { ChangelogReader } from './changelog-reader.js';
 import { checkpointMetrics } from './checkpoint-metrics.js';
 import { WorkerHealth } from './health.js';
 import { SeriesBudget } from '../core/series-budget.js';
@@ -63,6 +64,7 @@ export class Worker {
   private readonly changelogProducer: Producer | null;
   private readonly partitions = new Map<string, PartitionState>();
   private restorer: Restorer | null = null;
+  private changelogReader: ChangelogReader | null = null;
   private checkpointer: Checkpointer | null = null;
   /** The batch being processed (kafkajs hands over one at a time): shutdown waits for it before the last checkpoints. */
   private batchInHand: Promise<void> = Promise.resolve();
@@ -192,12 +194,15 @@ export class Worker {
       now: this.now,
     });
     this.checkpointer = new Checkpointer({ writer, interval: config.checkpoint.interval, fingerprint, metrics: cm, log, now: this.now });
+    this.changelogReader = new ChangelogReader(this.kafka, { topic: this.changelogTopic, group: config.kafka.groupId, log });
+    // Joined now, alongside the worker's own join, so that no restore waits for it.
+    this.changelogReader.warm();
     this.restorer = new Restorer({
       kafka: this.kafka,
       consumer: this.consumer,
       topic: config.kafka.topics.metrics,
       group: config.kafka.groupId,
-      changelog: this.changelogTopic,
+      reader: this.changelogReader,
       changelogPartitions,
       timeoutMs: config.checkpoint.restoreTimeoutMs,
       context: (partition) => ({
@@ -234,6 +239,7 @@ export class Worker {
       await this.commitCheckpointPointers();
     }
     await this.consumer.disconnect();
+    await this.changelogReader?.close();
     await this.producer.disconnect();
     await this.transactions?.close();
     await this.changelogProducer?.disconnect();

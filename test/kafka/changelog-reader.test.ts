@@ -3,19 +3,20 @@
  * generations of a partition's checkpoint. Read from the pointer of one of them, the reader sees
  * that one and every later one and nothing before; read whole, all of them. The writer's pointer
  * is the offset of the generation's first chunk, and a manifest lists what its write replaced.
+ * One reader serves every read with one membership of its group, joined before the first read.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { ChangelogWriter } from '../../src/kafka/changelog-writer.js';
-import { readChangelog } from '../../src/kafka/changelog-reader.js';
+import { ChangelogReader, ChangelogUnavailableError } from '../../src/kafka/changelog-reader.js';
 import { CHUNK_BYTES } from '../../src/kafka/changelog-records.js';
 import { checkpointMetrics } from '../../src/kafka/checkpoint-metrics.js';
 import type { CheckpointPointer } from '../../src/kafka/checkpoint-pointer.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { requireBrokers } from '../support/kafka.js';
-import { ensureTopic, freshNames } from '../support/worker.js';
+import { ensureTopic, freshNames, waitUntil } from '../support/worker.js';
 
 const kafka = () => new Kafka({ clientId: 'sigmawatch-test-changelog', brokers: requireBrokers(), logLevel: logLevel.NOTHING });
 
@@ -52,14 +53,26 @@ test('read from a checkpoint pointer, the changelog yields that generation and t
       [1, 11n],
     ],
   );
+  const group = freshNames('changelog-reader-group').group;
+  const reader = new ChangelogReader(client, { topic, group, log: createLogger({ level: 'silent' }) });
+  t.after(() => reader.close());
+  reader.warm();
+  const admin = client.admin();
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  // The reader's group: exactly one, with this reader as its only member (no group per read).
+  const membership = async () => {
+    const ids = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(`${group}.restore.`));
+    const { groups } = await admin.describeGroups(ids);
+    return groups.map((g) => ({ state: g.state, members: g.members.map((m) => m.memberId) }));
+  };
+  await waitUntil(async () => (await membership())[0]?.state === 'Stable', 20_000, 'the reader to join its group before any read');
+  const joined = await membership();
+  assert.equal(joined.length, 1);
+  assert.equal(joined[0]!.members.length, 1);
+
   const read = (from?: bigint) =>
-    readChangelog(client, {
-      topic,
-      partitions: [1],
-      group: 'g',
-      timeoutMs: 20_000,
-      from: from === undefined ? undefined : new Map([[1, from]]),
-    });
+    reader.read({ partitions: [1], timeoutMs: 20_000, from: from === undefined ? undefined : new Map([[1, from]]) });
   const offsetsOf = async (from?: bigint) => (await read(from)).candidates(3, 5).map((c) => c.manifest.offset);
 
   assert.deepEqual(await offsetsOf(), ['30', '20', '10'], 'read whole: every manifest');
@@ -71,4 +84,9 @@ test('read from a checkpoint pointer, the changelog yields that generation and t
   assert.ok(newest!.bytes !== null, 'complete');
   assert.equal(newest!.bytes.length, CHUNK_BYTES * 2.5);
   assert.deepEqual(newest!.manifest.replaces, { [(await read(pointers[1]!.offset)).candidates(3, 2)[1]!.manifest.generation]: 3 });
+  assert.deepEqual(await membership(), joined, 'six reads later: the same member, still the only one');
+
+  await reader.close();
+  await assert.rejects(read(), ChangelogUnavailableError, 'a closed reader reads nothing');
+  await waitUntil(async () => (await membership()).every((g) => g.members.length === 0), 20_000, 'the closed reader to leave its group');
 });
