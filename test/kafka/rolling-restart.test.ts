@@ -228,11 +228,16 @@ async function rollingRun(
   await waitForCommits(names.group, names.metrics, sent, 60_000);
   const changelog = await new TopicReader<string>(`${names.metrics}.changelog`, (m) => m.key?.toString() ?? '').start();
   t.after(() => changelog.close());
-  await changelog.waitFor(
-    (keys) => Array.from({ length: PARTITIONS }, (_, p) => `${p}/manifest`).every((k) => keys.includes(k)),
-    30_000,
-    'a checkpoint of every partition',
-  );
+  await changelog
+    .waitFor(
+      (keys) => Array.from({ length: PARTITIONS }, (_, p) => `${p}/manifest`).every((k) => keys.includes(k)),
+      60_000,
+      'a checkpoint of every partition',
+    )
+    .catch((e: Error) => {
+      const warnings = workers.flatMap((w) => w.logs.filter((l) => Number(l.level) >= 40).map((l) => JSON.stringify(l)));
+      throw new Error(`${e.message}; the workers' warnings: ${warnings.join('\n') || 'none'}`);
+    });
   // Log lines from here on: every partition start must be a restore.
   const checkpointed = new Map(workers.map((w) => [w, w.logs.length]));
 
