@@ -96,6 +96,7 @@ export class ChangelogReader {
     const image = new ChangelogImage();
     if (left.size === 0) return image;
     const consumer = await withDeadline(this.consumer(), deadline, () => 'joining the reader group');
+    if (this.closed) throw new ChangelogUnavailableError('the changelog reader was closed'); // while it joined
     const done = new Promise<void>((finished, failed) => (this.reading = { image, left, finished, failed }));
     const { topic } = this.options;
     try {
