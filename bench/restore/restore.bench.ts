@@ -259,7 +259,7 @@ export async function runRestoreBench(ctx: Ctx): Promise<{ rows: RestoreRow[]; m
     `One partition of ${fmtInt(series)} series (ids of ~${Math.round(rows[0]!.keyBytes / series)} bytes), ${SAMPLES_PER_SERIES} samples each. ` +
       'copy: the slabs copied out of the engine (the only part a batch waits for); checksum: CRC-32 of the checkpoint (in the background); ' +
       'restore: checksum, envelope checks and loading a new engine (key table, identities parsed again). Kafka write: checksum, chunks and manifest ' +
-      'acknowledged by a local broker; Kafka restore: a throwaway reader group reading the changelog partition from the checkpoint pointer ' +
+      'acknowledged by a local broker; Kafka restore: the changelog reader of a worker (its group joined beforehand, as at start-up) reading the changelog partition from the checkpoint pointer ' +
       '(the position committed with the input offset), assembling, checking and loading it; whole changelog: the same read from the start, ' +
       `through the ${KAFKA_WRITES} generations the timed writes left (compaction had not run), as a restore without a pointer reads. ` +
       `CPU share: copy + checksum once per ${INTERVAL_S} s checkpoint interval. Times in ms: min (mean ± std) of ${REPS} runs after a warm-up (Kafka: 3). ` +
