@@ -8,15 +8,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml, stringify } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 
 import { ALERT_STATUSES, createMetrics } from '../../src/observe/metrics.js';
 import { OUTCOME_NAMES } from '../../src/core/outcome.js';
 import { DEAD_LETTER_REASONS } from '../../src/codec/dead-letter.js';
 import { TRANSITION_NAMES } from '../../src/core/lifecycle.js';
-import { DEPLOY, runTool, tempDir } from './support.js';
+import { DEPLOY, tempDir } from './support.js';
+import { checkRules, testRules } from './promtool.js';
 
 const RULE_FILE = join(DEPLOY, 'base', 'prometheusrule.yaml');
 const DASHBOARD_FILE = join(DEPLOY, 'grafana', 'sigmawatch.json');
@@ -211,17 +212,12 @@ test('the checker itself catches a wrong name, label, value or legend', async ()
   );
 });
 
-const PROMTOOL_MISSING = "install Debian's prometheus package (apt-get install prometheus), which provides promtool";
-
 test("promtool check rules accepts the PrometheusRule's groups", async (t) => {
   const dir = tempDir(t, 'deploy-promtool');
-  const file = join(dir, 'sigmawatch.rules.yaml');
   const spec = ruleSpec();
-  writeFileSync(file, stringify(spec));
-  const r = await runTool('promtool', ['check', 'rules', file], PROMTOOL_MISSING);
-  assert.equal(r.code, 0, `promtool check rules:\n${r.stdout}${r.stderr}`);
+  const checked = await checkRules(dir, 'sigmawatch.rules.yaml', spec.groups);
   const count = spec.groups.reduce((n, g) => n + g.rules.length, 0);
-  assert.match(r.stdout, new RegExp(`SUCCESS: ${count} rules found`));
+  assert.match(checked, new RegExp(`SUCCESS: ${count} rules found`));
 });
 
 /** One input series for `promtool test rules`, on one worker pod. */
@@ -269,9 +265,6 @@ test('promtool test rules: each alert fires on a worker in trouble and stays qui
   const spec = ruleSpec();
   const alertNames = spec.groups.flatMap((g) => g.rules.map((r) => r.alert));
   const dir = tempDir(t, 'deploy-promtool-test');
-  // Annotations are left out here (promtool compares them whole); `check rules` above parsed their templates.
-  const bare = { groups: spec.groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _annotations, ...r }) => r) })) };
-  writeFileSync(join(dir, 'rules.yaml'), stringify(bare));
   const worker = { namespace: 'obs', job: 'sigmawatch' };
   const firing = (eval_time: string, alertname: string, labels: Record<string, string>) => ({
     eval_time,
@@ -373,13 +366,5 @@ test('promtool test rules: each alert fires on a worker in trouble and stays qui
     'every alert has a firing case',
   );
 
-  const tests = {
-    rule_files: ['rules.yaml'],
-    evaluation_interval: '1m',
-    tests: cases.map(({ name, ...c }) => ({ name, interval: '1m', ...c })),
-  };
-  writeFileSync(join(dir, 'tests.yaml'), stringify(tests));
-  const r = await runTool('promtool', ['test', 'rules', join(dir, 'tests.yaml')], PROMTOOL_MISSING);
-  assert.equal(r.code, 0, `promtool test rules:\n${r.stdout}${r.stderr}`);
-  assert.match(r.stdout, /SUCCESS/);
+  await testRules(dir, spec.groups, cases);
 });

@@ -11,7 +11,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createRelayMetrics } from '../../src/relay/metrics.js';
 import { runCli } from '../support/cli.js';
@@ -30,11 +29,11 @@ import {
   podEnv,
   probeStatus,
   render,
-  runTool,
   selects,
   tempDir,
   type K8sObject,
 } from './support.js';
+import { checkRules, testRules } from './promtool.js';
 
 const RELAY = join(DEPLOY, 'overlays', 'relay');
 const BASE = join(DEPLOY, 'base');
@@ -120,7 +119,6 @@ test('deploy/overlays/relay renders the base untouched plus a relay Deployment w
 // ---- The relay's PrometheusRule ----
 
 const RULE_FILE = join(RELAY, 'relay-prometheusrule.yaml');
-const PROMTOOL_MISSING = "install Debian's prometheus package (apt-get install prometheus), which provides promtool";
 /** Labels that Prometheus (with the Prometheus Operator's relabelling) adds to every scraped series. */
 const TARGET_LABELS = ['namespace', 'job', 'pod', 'instance', 'service', 'container', 'endpoint'];
 
@@ -199,15 +197,8 @@ test('the relay PrometheusRule names only metrics and labels the relay exposes, 
 test('promtool: the relay rules load, and each alert fires on a relay in trouble and stays quiet on a healthy one', async (t) => {
   const groups = await relayRules();
   const dir = tempDir(t, 'deploy-relay-promtool');
-  const full = join(dir, 'relay.rules.yaml');
-  writeFileSync(full, stringify({ groups }));
-  const checked = await runTool('promtool', ['check', 'rules', full], PROMTOOL_MISSING);
-  assert.equal(checked.code, 0, `promtool check rules:\n${checked.stdout}${checked.stderr}`);
-  assert.match(checked.stdout, /SUCCESS: 2 rules found/);
+  assert.match(await checkRules(dir, 'relay.rules.yaml', groups), /SUCCESS: 2 rules found/);
 
-  // Annotations are left out (promtool compares them whole); `check rules` above parsed their templates.
-  const bare = { groups: groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _annotations, ...r }) => r) })) };
-  writeFileSync(join(dir, 'rules.yaml'), stringify(bare));
   const target = 'http://am-0:9093';
   const labels = { namespace: 'obs', job: 'sigmawatch-relay', pod: 'sigmawatch-relay-0', target };
   const series = (name: string, values: string) => ({
@@ -249,15 +240,7 @@ test('promtool: the relay rules load, and each alert fires on a relay in trouble
       alert_rule_test: [quiet('20m', 'SigmawatchRelayDroppingAlerts'), firing('25m', 'SigmawatchRelayDroppingAlerts', 'critical')],
     },
   ];
-  const tests = {
-    rule_files: ['rules.yaml'],
-    evaluation_interval: '1m',
-    tests: cases.map(({ name, ...c }) => ({ name, interval: '1m', ...c })),
-  };
-  writeFileSync(join(dir, 'tests.yaml'), stringify(tests));
-  const r = await runTool('promtool', ['test', 'rules', join(dir, 'tests.yaml')], PROMTOOL_MISSING);
-  assert.equal(r.code, 0, `promtool test rules:\n${r.stdout}${r.stderr}`);
-  assert.match(r.stdout, /SUCCESS/);
+  await testRules(dir, groups, cases);
 });
 
 // ---- The relay run as the Deployment runs it ----
