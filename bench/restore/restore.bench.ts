@@ -154,7 +154,8 @@ async function throughKafka(row: RestoreRow, keys: readonly Uint8Array[], broker
   const admin = kafka.admin();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const log = createLogger({ level: 'silent' });
-  const readers: ChangelogReader[] = [];
+  // Joins at its first read (untimed: the warm-up), as a worker's reader joins at start-up.
+  const reader = new ChangelogReader(kafka, { topic, group: 'bench', log });
   await admin.connect();
   await producer.connect();
   try {
@@ -182,8 +183,6 @@ async function throughKafka(row: RestoreRow, keys: readonly Uint8Array[], broker
       if (pointer === null) throw new Error('checkpoint not written');
     }, KAFKA_WRITES - 1);
     const context = { engineOptions: options, fingerprint, group: 'bench' };
-    const reader = new ChangelogReader(kafka, { topic, group: 'bench', log });
-    readers.push(reader);
     const restore = (from: ReadonlyMap<number, bigint>) => async () => {
       const image = await reader.read({ partitions: [0], from, timeoutMs: 120_000 });
       const plan = planRestore(image, 0, 1n, context);
@@ -194,7 +193,7 @@ async function throughKafka(row: RestoreRow, keys: readonly Uint8Array[], broker
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     return { ...row, kafkaWrite, kafkaRestore, kafkaRestoreWhole };
   } finally {
-    for (const reader of readers) await reader.close();
+    await reader.close();
     await producer.disconnect();
     await admin.disconnect();
   }
