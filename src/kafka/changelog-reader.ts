@@ -40,6 +40,8 @@ export class ChangelogUnavailableError extends Error {
   }
 }
 
+const closedError = () => new ChangelogUnavailableError('the changelog reader was closed');
+
 /** Where a partition's read starts and the high watermark it ends at: [from, end). */
 interface ReadRange {
   readonly from: bigint;
@@ -85,18 +87,18 @@ export class ChangelogReader {
   /** Leaves the reader's group (a read in progress fails). */
   async close(): Promise<void> {
     this.closed = true;
-    this.reading?.failed(new ChangelogUnavailableError('the changelog reader was closed'));
+    this.reading?.failed(closedError());
     await this.discard();
   }
 
   private async readNow(request: ChangelogRead): Promise<ChangelogImage> {
-    if (this.closed) throw new ChangelogUnavailableError('the changelog reader was closed');
+    if (this.closed) throw closedError();
     const deadline = Date.now() + request.timeoutMs;
     const left = await withDeadline(this.readRanges(request), deadline, () => 'reading the watermarks');
     const image = new ChangelogImage();
     if (left.size === 0) return image;
     const consumer = await withDeadline(this.consumer(), deadline, () => 'joining the reader group');
-    if (this.closed) throw new ChangelogUnavailableError('the changelog reader was closed'); // while it joined
+    if (this.closed) throw closedError(); // while it joined
     const done = new Promise<void>((finished, failed) => (this.reading = { image, left, finished, failed }));
     const { topic } = this.options;
     try {
@@ -116,7 +118,7 @@ export class ChangelogReader {
 
   /** The joined consumer: joins the group (once) if not yet done. */
   private consumer(): Promise<Consumer> {
-    if (this.closed) return Promise.reject(new ChangelogUnavailableError('the changelog reader was closed'));
+    if (this.closed) return Promise.reject(closedError());
     if (this.joined === null) {
       const joined = this.join();
       this.joined = joined;
